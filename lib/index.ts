@@ -1,0 +1,6 @@
+export * from './module-inputs';
+export * from './module-writer';
+export * from './session-manager-module';
+export * from './session-manager-policy';
+export * from './session-manager-role';
+export { InvalidPropsError } from './private/validate-props';

@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { MODULE_VARIANTS, SessionManagerModuleStack, moduleFiles, writeModule } from './lib';
+
+// Every stack is built (and every prop validated) before anything is written: bad input changes nothing.
+const app = new App();
+const modules = MODULE_VARIANTS.map((variant) => new SessionManagerModuleStack(app, variant));
+const files = modules.map((stack) => [stack.moduleName, moduleFiles(stack)] as const);
+for (const [name, content] of files) writeModule(content, join(__dirname, 'modules', name));
+
+// `cdktf synth` reads the stacks from cdktf.out; `npm run synth` needs only modules/.
+if (process.env.CDKTF_OUTDIR) app.synth();
