@@ -87,9 +87,9 @@ export class SessionManagerModuleStack extends TerraformStack {
       moduleAddresses: true,
     });
 
-    // Rules that compare inputs run as preconditions of a local data source rather than as variable validations:
-    // a validation that refers to another variable is skipped whenever that variable fails its own rules.
-    this.construct.partition.lifecycle = { precondition: crossInputPreconditions(variant) };
+    this.construct.callerIdentity.lifecycle = {
+      precondition: [...crossInputPreconditions(variant), everyInputChecked(variant)],
+    };
 
     for (const output of MODULE_OUTPUTS) {
       new TerraformOutput(this, output.name, { description: output.description, value: output.value(this.construct) });
@@ -125,6 +125,10 @@ function variableValidations(input: ModuleInput) {
   }));
 }
 
+/**
+ * Rules that compare inputs. They run as preconditions rather than variable validations because a validation that
+ * refers to another variable is skipped whenever that variable fails its own rules, hiding problems.
+ */
 function crossInputPreconditions(variant: ModuleVariant) {
   const requirements = moduleInputs(variant)
     .filter((input) => input.requires)
@@ -137,4 +141,16 @@ function crossInputPreconditions(variant: ModuleVariant) {
     errorMessage: `Set at least one of ${rule.inputs.join(', ')}: session logs need a destination.`,
   }));
   return [...requirements, ...anyOf];
+}
+
+/**
+ * A condition that always holds but refers to every input: Terraform then evaluates every variable's validation
+ * before it reads the caller identity, so a plan with invalid input fails without any API call.
+ */
+function everyInputChecked(variant: ModuleVariant) {
+  const references = moduleInputs(variant).map((input) => `var.${input.name}`);
+  return {
+    condition: `\${length([${references.join(', ')}]) == ${references.length}}`,
+    errorMessage: 'Every input is validated before the account is looked up.',
+  };
 }

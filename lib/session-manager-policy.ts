@@ -24,21 +24,10 @@ export interface SessionManagerStatement extends PolicyStatement {
 /** Where the policy is evaluated. Values may be literals, Terraform tokens or README placeholders. */
 export interface PolicyEnvironment {
   readonly partition: string;
+  readonly accountId: string;
   /** DNS suffix of the partition (amazonaws.com, amazonaws.com.cn). */
   readonly dnsSuffix: string;
-  /**
-   * How the policy names the role's own account. IAM's `${aws:PrincipalAccount}` policy variable keeps the
-   * policy identical in every account and needs no account lookup (no API call at plan time); inside
-   * aws_iam_policy_document it is written `&{aws:PrincipalAccount}` so that Terraform does not interpolate it.
-   * @default PRINCIPAL_ACCOUNT
-   */
-  readonly accountId?: string;
 }
-
-/** IAM policy variable for the account of the principal making the request: the role's own account. */
-export const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
-/** The same policy variable as aws_iam_policy_document expects it in Terraform configuration. */
-export const PRINCIPAL_ACCOUNT_IN_TERRAFORM = '&{aws:PrincipalAccount}';
 
 export interface SessionLoggingTargets {
   readonly s3BucketName?: string;
@@ -73,7 +62,7 @@ export function sessionManagerStatements(
   env: PolicyEnvironment,
   options: SessionManagerPolicyOptions = {},
 ): SessionManagerStatement[] {
-  const account = env.accountId ?? PRINCIPAL_ACCOUNT;
+  const account = env.accountId;
   const statements: SessionManagerStatement[] = [
     {
       sid: 'SessionManagerChannels',

@@ -4,6 +4,7 @@ import {
   DataAwsIamPolicyDocument,
   DataAwsIamPolicyDocumentStatement,
 } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
@@ -13,7 +14,6 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamRolePolicyAttachmentsExclusive } from '@cdktf/provider-aws/lib/iam-role-policy-attachments-exclusive';
 import { DEFAULT_ROLE_DESCRIPTION } from './module-inputs';
 import {
-  PRINCIPAL_ACCOUNT_IN_TERRAFORM,
   PolicyEnvironment,
   PolicyStatement,
   SessionLoggingTargets,
@@ -120,8 +120,8 @@ export function defaultPolicyName(roleName: string): string {
  * exclusive management of the role's policies so that anything attached outside Terraform is reverted.
  */
 export class SessionManagerRole extends Construct {
-  /** The partition the role lives in: a local lookup, no API call. */
-  readonly partition: DataAwsPartition;
+  /** The account the role lives in (sts:GetCallerIdentity, the construct's only API call at plan time). */
+  readonly callerIdentity: DataAwsCallerIdentity;
   readonly role: IamRole;
   readonly policy: IamPolicy;
   readonly policyDocument: DataAwsIamPolicyDocument;
@@ -140,11 +140,12 @@ export class SessionManagerRole extends Construct {
       return element;
     };
 
-    this.partition = at('current', new DataAwsPartition(this, 'partition'));
+    const partition = at('current', new DataAwsPartition(this, 'partition'));
+    this.callerIdentity = at('current', new DataAwsCallerIdentity(this, 'caller-identity'));
     const env: PolicyEnvironment = {
-      partition: this.partition.partition,
-      dnsSuffix: this.partition.dnsSuffix,
-      accountId: PRINCIPAL_ACCOUNT_IN_TERRAFORM,
+      partition: partition.partition,
+      accountId: this.callerIdentity.accountId,
+      dnsSuffix: partition.dnsSuffix,
     };
     const path = props.path ?? '/';
     const tags = props.tags;

@@ -16,8 +16,8 @@ import {
   sessionManagerStatements,
 } from '../session-manager-policy';
 
-/** The README shows the policy for the aws partition, with placeholders for the inputs. */
-const README_ENV: PolicyEnvironment = { partition: 'aws', dnsSuffix: 'amazonaws.com' };
+/** The README shows the policy for the aws partition, with placeholders for the account and the inputs. */
+const README_ENV: PolicyEnvironment = { partition: 'aws', accountId: '<account-id>', dnsSuffix: 'amazonaws.com' };
 const ROLE_ARN = 'arn:aws:iam::<account-id>:role/<path><role_name>';
 
 const placeholder = (input: string) => `<${input}>`;
@@ -115,10 +115,10 @@ function resourcesSection(): string[] {
     '| `aws_iam_role_policies_exclusive.this` | Keeps the role free of inline policies. |',
     '| `aws_iam_instance_profile.this[0]` | The instance profile, same name as the role (unless `create_instance_profile = false`). |',
     '',
-    'The data sources make no API call: `aws_partition.current` makes ARNs and service names partition-aware, and',
-    '`aws_iam_policy_document.this`, `.assume_role` and `.pass_role` render the documents. The role\'s own account is',
-    'named by IAM\'s `${aws:PrincipalAccount}` policy variable, so the policy is the same in every account and a plan',
-    'needs no account lookup; invalid inputs fail the plan before any API call the module would make.',
+    '`data.aws_partition.current` and `data.aws_caller_identity.current` make every ARN partition- and account-aware;',
+    '`data.aws_iam_policy_document.this`, `.assume_role` and `.pass_role` render the documents locally. The caller',
+    'identity (`sts:GetCallerIdentity`) is read only after every input has passed validation, so a plan with invalid',
+    'input fails before the module makes any API call.',
     '',
   ];
 }
