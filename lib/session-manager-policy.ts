@@ -245,25 +245,20 @@ export function crossAccountBucketPolicy(
   grant: CrossAccountGrant & { readonly bucketName: string; readonly keyPrefix?: string },
 ): PolicyDocument {
   const bucket = `arn:${grant.partition}:s3:::${grant.bucketName}`;
+  const objects = `${bucket}/${keyPrefixPath(grant.keyPrefix)}*`;
   const principal = { AWS: grant.roleArn };
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      jsonStatement(
-        {
-          sid: 'SessionLogsFromInstanceRole',
-          actions: ['s3:PutObject', 's3:PutObjectAcl'],
-          resources: [`${bucket}/${keyPrefixPath(grant.keyPrefix)}*`],
-          conditions: [{ test: 'StringEquals', variable: 's3:x-amz-acl', values: [BUCKET_OWNER_FULL_CONTROL] }],
-        },
-        principal,
-      ),
-      jsonStatement(
-        { sid: 'EncryptionCheckFromInstanceRole', actions: ['s3:GetEncryptionConfiguration'], resources: [bucket] },
-        principal,
-      ),
-    ],
-  };
+  // The agent uploads first and sets the ACL in a second call, so only that call is held to the owner's ACL.
+  const statements: PolicyStatement[] = [
+    { sid: 'SessionLogsFromInstanceRole', actions: ['s3:PutObject'], resources: [objects] },
+    {
+      sid: 'SessionLogOwnershipFromInstanceRole',
+      actions: ['s3:PutObjectAcl'],
+      resources: [objects],
+      conditions: [{ test: 'StringEquals', variable: 's3:x-amz-acl', values: [BUCKET_OWNER_FULL_CONTROL] }],
+    },
+    { sid: 'EncryptionCheckFromInstanceRole', actions: ['s3:GetEncryptionConfiguration'], resources: [bucket] },
+  ];
+  return { Version: '2012-10-17', Statement: statements.map((statement) => jsonStatement(statement, principal)) };
 }
 
 /**
