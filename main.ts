@@ -3,7 +3,8 @@ import { App } from 'cdktf';
 import { MODULE_VARIANTS, SessionManagerModuleStack, moduleFiles, writeModule } from './lib';
 
 // Every stack is built (and every prop validated) before anything is written: bad input changes nothing.
-const app = new App();
+// A reusable module has no provider block on purpose; cdktf's only check that applies here is provider presence.
+const app = new App({ skipValidation: true });
 const modules = MODULE_VARIANTS.map((variant) => new SessionManagerModuleStack(app, variant));
 const files = modules.map((stack) => [stack.moduleName, moduleFiles(stack)] as const);
 for (const [name, content] of files) writeModule(content, join(__dirname, 'modules', name));
