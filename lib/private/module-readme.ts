@@ -237,7 +237,7 @@ function inputsSection(variant: ModuleVariant): string[] {
   const rows = moduleInputs(variant).map((input) => {
     const rules = (input.rules ?? []).map((rule) => `Must ${rule.requirement}.`);
     if (input.requires) rules.push(`Requires \`${input.requires}\`.`);
-    const description = [input.description, ...rules].join(' ').replace(/\|/g, '\\|');
+    const description = markdownText([input.description, ...rules].join(' '));
     const cells = [`\`${input.name}\``, description, `\`${input.type}\``, describeDefault(input), 'default' in input ? 'no' : 'yes'];
     return `| ${cells.join(' | ')} |`;
   });
@@ -246,13 +246,18 @@ function inputsSection(variant: ModuleVariant): string[] {
   return ['## Inputs', '', '| Name | Description | Type | Default | Required |', '|---|---|---|---|---|', ...rows, ...notes, ''];
 }
 
+/** Table-cell text: pipes would end the cell and <placeholders> would be read as HTML tags. */
+function markdownText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function outputsSection(): string[] {
   return [
     '## Outputs',
     '',
     '| Name | Description |',
     '|---|---|',
-    ...MODULE_OUTPUTS.map((output) => `| \`${output.name}\` | ${output.description} |`),
+    ...MODULE_OUTPUTS.map((output) => `| \`${output.name}\` | ${markdownText(output.description)} |`),
     '',
   ];
 }
