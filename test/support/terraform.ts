@@ -88,29 +88,35 @@ export interface AwsProviderOptions {
   readonly region?: string;
   readonly accessKey?: string;
   readonly secretKey?: string;
+  /** Provider alias, for configurations that reach several accounts. */
+  readonly alias?: string;
+  /** Role the provider assumes (sts:AssumeRole) before any other call. */
+  readonly assumeRoleArn?: string;
 }
 
 /**
  * Writes `provider.tf.json` for the AWS provider: static test credentials, every IAM and STS call sent to the local
  * endpoint, and none of the provider's start-up lookups, so that a test controls every request the provider makes.
  */
-export function writeAwsProvider(dir: string, options: AwsProviderOptions): void {
-  const provider = {
-    provider: {
-      aws: {
-        region: options.region ?? 'us-east-1',
-        access_key: options.accessKey ?? 'AKIAIOSFODNN7EXAMPLE',
-        secret_key: options.secretKey ?? 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        skip_metadata_api_check: true,
-        skip_region_validation: true,
-        max_retries: 1,
-        endpoints: [{ iam: options.endpoint, sts: options.endpoint }],
-      },
-    },
-  };
+export function writeAwsProvider(dir: string, ...providers: AwsProviderOptions[]): void {
+  const provider = { provider: { aws: providers.map(awsProvider) } };
   writeFileSync(join(dir, 'provider.tf.json'), `${JSON.stringify(provider, null, 2)}\n`);
+}
+
+function awsProvider(options: AwsProviderOptions): Record<string, unknown> {
+  return {
+    ...(options.alias ? { alias: options.alias } : {}),
+    region: options.region ?? 'us-east-1',
+    access_key: options.accessKey ?? 'AKIAIOSFODNN7EXAMPLE',
+    secret_key: options.secretKey ?? 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    skip_region_validation: true,
+    max_retries: 1,
+    endpoints: [{ iam: options.endpoint, sts: options.endpoint }],
+    ...(options.assumeRoleArn ? { assume_role: [{ role_arn: options.assumeRoleArn }] } : {}),
+  };
 }
 
 /** Error diagnostics of a `terraform ... -json` run: summary and first line of detail. */
