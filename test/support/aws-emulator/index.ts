@@ -30,6 +30,19 @@ export interface AwsEmulatorOptions {
   readonly pageSize?: number;
 }
 
+/** A failure to inject, for reliability tests. */
+export interface Fault {
+  /** Only requests in this account (default: any). */
+  readonly accountId?: string;
+  /** Only this action, e.g. `CreateRole` (default: any). */
+  readonly action?: string;
+  readonly kind: 'AccessDenied' | 'Throttling' | 'InternalError' | 'Latency';
+  /** For Latency: milliseconds added before the answer. */
+  readonly delayMs?: number;
+  /** Fail only the Nth matching call (1-based); default: every matching call. */
+  readonly nth?: number;
+}
+
 /** One request as the emulator understood it, for assertions. */
 export interface LoggedRequest {
   readonly service: Service;
@@ -61,6 +74,7 @@ export class AwsEmulator {
   private readonly sessions = new Map<string, Caller>();
   /** Responses by amz-sdk-invocation-id: a client that re-sends a request gets the first answer again. */
   private readonly responses = new Map<string, { status: number; body: string }>();
+  private readonly faults: { fault: Fault; seen: number }[] = [];
 
   private constructor(
     private readonly options: AwsEmulatorOptions,
@@ -89,11 +103,33 @@ export class AwsEmulator {
     return new OutOfBand(this.account(accountId));
   }
 
-  static async start(options: AwsEmulatorOptions): Promise<AwsEmulator> {
+  /** Injects a failure into matching requests until `clearFaults`. */
+  injectFault(fault: Fault): void {
+    this.faults.push({ fault, seen: 0 });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** The fault (if any) that applies to this call; counts the call for every matching `nth` fault. */
+  private faultFor(accountId: string, action: string): Fault | undefined {
+    let applies: Fault | undefined;
+    for (const entry of this.faults) {
+      const { fault } = entry;
+      if ((fault.accountId && fault.accountId !== accountId) || (fault.action && fault.action !== action)) continue;
+      entry.seen += 1;
+      if (fault.nth === undefined || fault.nth === entry.seen) applies ??= fault;
+    }
+    return applies;
+  }
+
+  /** Listens on 127.0.0.1:`port` (0: an ephemeral port). */
+  static async start(options: AwsEmulatorOptions, port = 0): Promise<AwsEmulator> {
     const server = createServer({ noDelay: true });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const emulator = new AwsEmulator(options, server, `http://127.0.0.1:${port}`);
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const address = server.address() as AddressInfo;
+    const emulator = new AwsEmulator(options, server, `http://127.0.0.1:${address.port}`);
     server.on('connection', (socket) => {
       emulator.sockets.add(socket);
       socket.on('close', () => emulator.sockets.delete(socket));
@@ -111,15 +147,19 @@ export class AwsEmulator {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.received += 1;
     const body = await readBody(request);
+    if (request.url?.startsWith('/_emulator/')) {
+      this.control(request.url, body, response);
+      return;
+    }
     const invocationId = request.headers['amz-sdk-invocation-id'];
     const replay = typeof invocationId === 'string' ? this.responses.get(invocationId) : undefined;
-    const answer = replay ?? this.answer(request, body);
+    const answer = replay ?? (await this.answer(request, body));
     if (typeof invocationId === 'string') this.responses.set(invocationId, answer);
     response.writeHead(answer.status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(answer.body) });
     response.end(answer.body);
   }
 
-  private answer(request: IncomingMessage, body: string): { status: number; body: string } {
+  private async answer(request: IncomingMessage, body: string): Promise<{ status: number; body: string }> {
     let service: Service = 'iam';
     try {
       const credential = parseSigV4(request.headers, scopeService(request.headers.authorization));
@@ -127,10 +167,51 @@ export class AwsEmulator {
       const params = parseQueryBody(request, body, service);
       const caller = this.caller(credential.accessKeyId, credential.signedHeaders, request.headers['x-amz-security-token']);
       this.requests.push({ service, action: params.Action, accountId: caller.accountId, params });
+      await this.applyFault(this.faultFor(caller.accountId, params.Action));
       return { status: 200, body: successResponse(service, params.Action, this.perform(service, caller, params)) };
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
       return { status: error.status, body: errorResponse(service, error) };
+    }
+  }
+
+  private async applyFault(fault: Fault | undefined): Promise<void> {
+    if (!fault) return;
+    if (fault.kind === 'Latency') {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+      return;
+    }
+    if (fault.kind === 'AccessDenied') throw new AwsError(403, 'AccessDenied', 'Injected: not authorized to perform this action.');
+    if (fault.kind === 'Throttling') throw new AwsError(400, 'Throttling', 'Injected: Rate exceeded');
+    throw new AwsError(500, 'InternalFailure', 'Injected: internal failure.', 'Receiver');
+  }
+
+  /**
+   * HTTP control endpoint for the standalone server: POST /_emulator/out-of-band with
+   * {"accountId", "change", "args"} (a method of OutOfBand and its arguments), POST /_emulator/faults with a Fault,
+   * DELETE /_emulator/faults, GET /_emulator/requests.
+   */
+  private control(url: string, body: string, response: ServerResponse): void {
+    const reply = (status: number, value: unknown) => {
+      response.writeHead(status, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(value));
+    };
+    try {
+      const input = body ? JSON.parse(body) : {};
+      if (url === '/_emulator/requests') return reply(200, this.requests);
+      if (url === '/_emulator/faults') {
+        if (body) this.injectFault(input as Fault);
+        else this.clearFaults();
+        return reply(200, { ok: true });
+      }
+      if (url === '/_emulator/out-of-band') {
+        const change = (this.outOfBand(input.accountId) as unknown as Record<string, (...args: unknown[]) => unknown>)[input.change];
+        if (typeof change !== 'function') return reply(400, { error: `unknown change ${input.change}` });
+        return reply(200, { result: change.apply(this.outOfBand(input.accountId), input.args ?? []) ?? null });
+      }
+      reply(404, { error: `unknown control ${url}` });
+    } catch (error) {
+      reply(400, { error: error instanceof Error ? error.message : String(error) });
     }
   }
 
