@@ -231,9 +231,7 @@ export const IAM_ACTIONS: Record<string, IamAction> = {
     return undefined;
   },
   PutRolePermissionsBoundary: ({ account, params }) => {
-    account.role(required(params, 'RoleName')).permissionsBoundary = account.policies.has(params.PermissionsBoundary)
-      ? params.PermissionsBoundary
-      : required(params, 'PermissionsBoundary');
+    account.role(required(params, 'RoleName')).permissionsBoundary = required(params, 'PermissionsBoundary');
     return undefined;
   },
   DeleteRolePermissionsBoundary: ({ account, params }) => {

@@ -26,7 +26,7 @@ export class OutOfBand {
     this.account.role(roleName).tags.delete(key);
   }
 
-  /** Deletes an instance profile, removing its role first as the console does. */
+  /** Deletes an instance profile together with its role membership, as the console does. */
   deleteInstanceProfile(name: string): void {
     this.account.instanceProfile(name);
     this.account.instanceProfiles.delete(name);
