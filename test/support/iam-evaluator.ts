@@ -63,18 +63,19 @@ export async function decideAssumeRole(trustPolicy: object, servicePrincipal: st
   return response.overallResult as Decision;
 }
 
+/** AWS's guide "Create a custom IAM role for Session Manager", as read on the date the fixture records. */
+export interface GuidePolicies {
+  readonly title: string;
+  readonly url: string;
+  readonly read_on: string;
+  readonly policies: { readonly minimal: { Statement: object[] }; readonly logging: { Statement: object[] } };
+}
+
 /**
- * The policies of AWS's guide ("Create a custom IAM role for Session Manager", shared/seeds/002), as printed there:
- * the minimal policy (with its optional kms:Decrypt statement) and the logging policy.
+ * The guide's two policies as the page prints them (placeholders included): the minimal policy, with its optional
+ * kms:Decrypt statement, and the logging policy. A fixture in the repository, so that the tests need nothing outside it.
  */
-export function guidePolicies(): { minimal: { Statement: object[] }; logging: { Statement: object[] } } {
-  const seedsDir = process.env.SEEDS_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'seeds');
-  const page = readFileSync(join(seedsDir, '002_15049db1a95bd4d5.txt'), 'utf8');
-  const policies = page
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('{ "Version"'))
-    .map((line) => JSON.parse(line));
-  if (policies.length !== 2) throw new Error(`Expected the guide's two policies in ${seedsDir}, found ${policies.length}`);
-  return { minimal: policies[0], logging: policies[1] };
+export function guidePolicies(): GuidePolicies['policies'] {
+  const fixture: GuidePolicies = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'session-manager-guide-policies.json'), 'utf8'));
+  return fixture.policies;
 }

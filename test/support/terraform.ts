@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Root of a filesystem mirror of registry.terraform.io providers: $TF_PROVIDER_MIRROR, else the machine image's
- * mirror when present. Undefined: Terraform downloads providers as usual.
+ * Root of a filesystem mirror of registry.terraform.io providers, from $TF_PROVIDER_MIRROR (`.ci/run` finds one on
+ * the machine). Undefined: Terraform downloads providers as usual.
  */
 export function providerMirror(): string | undefined {
-  const candidates = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins'].filter((dir): dir is string => !!dir);
-  return candidates.find((dir) => existsSync(join(dir, 'registry.terraform.io')));
+  const mirror = process.env.TF_PROVIDER_MIRROR;
+  if (mirror && !existsSync(join(mirror, 'registry.terraform.io'))) {
+    throw new Error(`TF_PROVIDER_MIRROR=${mirror} has no registry.terraform.io folder: point it at the mirror's root.`);
+  }
+  return mirror || undefined;
 }
 
 let cliEnvironment: NodeJS.ProcessEnv | undefined;
@@ -82,6 +85,12 @@ export async function terraformOk(dir: string, args: readonly string[], env?: No
   return result.stdout;
 }
 
+/**
+ * The provider release the tests run: the one `@cdktf/provider-aws` is built on (docs/decisions.md), pinned so that a
+ * machine that downloads providers tests what a machine with a mirror tests.
+ */
+export const TESTED_AWS_PROVIDER_VERSION = '5.100.0';
+
 export interface AwsProviderOptions {
   /** Base URL of the local server every AWS API call goes to. */
   readonly endpoint: string;
@@ -99,7 +108,10 @@ export interface AwsProviderOptions {
  * endpoint, and none of the provider's start-up lookups, so that a test controls every request the provider makes.
  */
 export function writeAwsProvider(dir: string, ...providers: AwsProviderOptions[]): void {
-  const provider = { provider: { aws: providers.map(awsProvider) } };
+  const provider = {
+    terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: TESTED_AWS_PROVIDER_VERSION } } },
+    provider: { aws: providers.map(awsProvider) },
+  };
   writeFileSync(join(dir, 'provider.tf.json'), `${JSON.stringify(provider, null, 2)}\n`);
 }
 
