@@ -13,7 +13,28 @@ export default tseslint.config(
     },
   },
   {
+    // The engine and everything after it in the data flow read the input table, never CDKTF: the action bundle and
+    // the command line stay small and start fast.
+    files: ['engine/**/*.ts', 'report/**/*.ts', 'cli/**/*.ts', 'action/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['cdktf', 'constructs', '@cdktf/*'], message: 'No CDKTF after lib/ in the data flow.' },
+          {
+            regex: '(^|/)lib(/(index|session-manager-[a-z-]+|module-writer|private/.*))?$',
+            message: 'Only lib/module-inputs and lib/module-input-check (no CDKTF) may be imported here.',
+          },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+  },
+  {
+    // Plain CommonJS entry points.
+    files: ['bin/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,3 +1,4 @@
+export * from './module-input-check';
 export * from './module-inputs';
 export * from './module-writer';
 export * from './session-manager-module';

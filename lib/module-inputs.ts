@@ -12,6 +12,11 @@ export type ModuleVariant = 'minimal' | 'logging';
 
 export const MODULE_VARIANTS: readonly ModuleVariant[] = ['minimal', 'logging'];
 
+/** Folder name of a variant's generated module, under modules/. */
+export function moduleName(variant: ModuleVariant): string {
+  return `session-manager-role-${variant}`;
+}
+
 export type TerraformType = 'string' | 'number' | 'bool' | 'map(string)';
 
 /**

@@ -1,6 +1,7 @@
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { ANY_OF_RULES, ModuleInput, ModuleVariant, moduleInputs } from './module-inputs';
+import { anyOfGroups, terraformMessages } from './module-input-check';
+import { ModuleInput, ModuleVariant, moduleInput, moduleInputs, moduleName } from './module-inputs';
 import { SessionManagerRole, defaultPolicyName } from './session-manager-role';
 
 /** Terraform CLI versions the modules support: startswith() in the tags rule needs 1.3 (preconditions 1.2). */
@@ -38,10 +39,6 @@ export const MODULE_OUTPUTS: readonly ModuleOutput[] = [
     value: (c) => c.passRolePolicyDocument.json,
   },
 ];
-
-export function moduleName(variant: ModuleVariant): string {
-  return `session-manager-role-${variant}`;
-}
 
 /**
  * One generated module: Terraform variables built from the input table, a SessionManagerRole fed with them, the
@@ -121,7 +118,7 @@ function variableValidations(input: ModuleInput) {
   const whenSet = (condition: string) => (input.default === null ? `${self} == null || try(${condition}, false)` : condition);
   return (input.rules ?? []).map((rule) => ({
     condition: `\${${whenSet(rule.condition(self))}}`,
-    errorMessage: `${input.name} must ${rule.requirement}.`,
+    errorMessage: terraformMessages.rule(input, rule),
   }));
 }
 
@@ -134,11 +131,11 @@ function crossInputPreconditions(variant: ModuleVariant) {
     .filter((input) => input.requires)
     .map((input) => ({
       condition: `\${var.${input.name} == null || var.${input.requires} != null}`,
-      errorMessage: `${input.name} is set but ${input.requires} is not: set ${input.requires}, or leave ${input.name} null.`,
+      errorMessage: terraformMessages.requires(input, moduleInput(input.requires!)),
     }));
-  const anyOf = ANY_OF_RULES.filter((rule) => rule.variants.includes(variant)).map((rule) => ({
-    condition: `\${${rule.inputs.map((name) => `var.${name} != null`).join(' || ')}}`,
-    errorMessage: `Set at least one of ${rule.inputs.join(', ')}: session logs need a destination.`,
+  const anyOf = anyOfGroups(variant).map((inputs) => ({
+    condition: `\${${inputs.map((input) => `var.${input.name} != null`).join(' || ')}}`,
+    errorMessage: terraformMessages.anyOf(inputs),
   }));
   return [...requirements, ...anyOf];
 }

@@ -1,9 +1,8 @@
-import { ModuleInput, ModuleVariant, moduleInputs } from '../module-inputs';
+import { ModuleInput, ModuleVariant, moduleInputs, moduleName } from '../module-inputs';
 import {
   MODULE_OUTPUTS,
   REQUIRED_AWS_PROVIDER_VERSION,
   REQUIRED_TERRAFORM_VERSION,
-  moduleName,
 } from '../session-manager-module';
 import {
   PolicyEnvironment,

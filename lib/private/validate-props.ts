@@ -1,5 +1,6 @@
 import { Token } from 'cdktf';
-import { ANY_OF_RULES, MODULE_INPUTS, ModuleInput, moduleInput } from '../module-inputs';
+import { InputProblem, anyOfGroups, checkInputs } from '../module-input-check';
+import { MODULE_INPUTS, ModuleInput } from '../module-inputs';
 
 /** Thrown for props that break the construct's rules; lists every problem, not just the first. */
 export class InvalidPropsError extends Error {
@@ -16,8 +17,20 @@ function propValue(props: object, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], props);
 }
 
-function isSet(props: object, input: ModuleInput): boolean {
-  return propValue(props, input.prop) !== undefined;
+/** A problem in the construct's words: props by their path, as the caller wrote them. */
+function propMessage(problem: InputProblem): string {
+  switch (problem.kind) {
+    case 'required':
+      return `${problem.input.prop} is required`;
+    case 'type':
+      return `${problem.input.prop} must be of Terraform type ${problem.input.type} (got ${JSON.stringify(problem.value)})`;
+    case 'rule':
+      return `${problem.input.prop} must ${problem.rule.requirement} (got ${JSON.stringify(problem.value)})`;
+    case 'requires':
+      return `${problem.input.prop} requires ${problem.required.prop}`;
+    case 'any-of':
+      return `logging needs at least one of ${problem.inputs.map((input) => input.prop).join(', ')}`;
+  }
 }
 
 /**
@@ -25,29 +38,10 @@ function isSet(props: object, input: ModuleInput): boolean {
  * (variables, other resources' attributes) are left to Terraform.
  */
 export function validateProps(constructPath: string, props: object & { readonly logging?: object }): void {
-  const applicable = MODULE_INPUTS.filter((input) => !input.prop.startsWith('logging.') || props.logging);
-  const problems: string[] = [];
-  for (const input of applicable) {
-    const value = propValue(props, input.prop);
-    if (value === undefined) {
-      if (!('default' in input)) problems.push(`${input.prop} is required`);
-      continue;
-    }
-    if (input.requires && !isSet(props, moduleInput(input.requires))) {
-      problems.push(`${input.prop} requires ${moduleInput(input.requires).prop}`);
-    }
-    if (Token.isUnresolved(value)) continue;
-    for (const rule of input.rules ?? []) {
-      if (!rule.test(value)) problems.push(`${input.prop} must ${rule.requirement} (got ${JSON.stringify(value)})`);
-    }
-  }
-  if (props.logging) {
-    for (const rule of ANY_OF_RULES) {
-      const inputs = rule.inputs.map(moduleInput);
-      if (!inputs.some((input) => isSet(props, input))) {
-        problems.push(`logging needs at least one of ${inputs.map((input) => input.prop).join(', ')}`);
-      }
-    }
-  }
-  if (problems.length > 0) throw new InvalidPropsError(constructPath, problems);
+  const isApplicable = (input: ModuleInput) => !input.prop.startsWith('logging.') || props.logging !== undefined;
+  const problems = checkInputs(MODULE_INPUTS.filter(isApplicable), (input) => propValue(props, input.prop), {
+    isDeferred: (value) => Token.isUnresolved(value),
+    anyOf: props.logging ? anyOfGroups('logging') : [],
+  });
+  if (problems.length > 0) throw new InvalidPropsError(constructPath, problems.map(propMessage));
 }

@@ -1,0 +1,207 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApplyMode } from '../engine/account-run';
+import { changedAccounts } from '../engine/changed-since';
+import { MatrixConfig } from '../engine/config';
+import { ConfigError, formatProblem, loadConfig } from '../engine/config-loader';
+import { runMatrix } from '../engine/matrix-run';
+import { MergeError, mergeResults } from '../engine/merge';
+import { Command, EXIT_CODES, MatrixResult, exitCode } from '../engine/result';
+import { readResult, writeResult } from '../engine/result-file';
+import { parseShard } from '../engine/shard';
+import { parseDuration } from '../engine/duration';
+import { TOOL_VERSION } from '../engine/version';
+import { ProgressLines } from '../report/progress';
+import { renderTextReport } from '../report/text-table';
+import { CommandSpec, commandHelp, commandSpec, mainHelp } from './commands';
+import { painter } from './paint';
+
+/** Where the modules of this release are, next to the cli/ folder. */
+const BUILT_IN_MODULES = join(__dirname, '..', 'modules');
+const DEFAULT_CONFIG = 'session-manager-role.yml';
+const DEFAULT_WORK_DIR = '.session-manager-role';
+
+/** A mistake on the command line: printed with the command's usage, never with a stack trace. */
+class UsageError extends Error {}
+
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  /** Receives SIGINT/SIGTERM handlers; the process in production. */
+  readonly signals: SignalSource;
+}
+
+/** Runs the command line; resolves with the exit code. */
+export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(mainHelp(TOOL_VERSION));
+    return name === undefined ? EXIT_CODES.failure : EXIT_CODES.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${TOOL_VERSION}\n`);
+    return EXIT_CODES.ok;
+  }
+  const command = commandSpec(name);
+  if (!command) {
+    io.stderr.write(`Unknown command "${name}".\n\n${mainHelp(TOOL_VERSION)}`);
+    return EXIT_CODES.failure;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: Object.fromEntries(command.options.map((option) => [option.name, { type: option.type, ...(option.short ? { short: option.short } : {}) }])),
+      allowPositionals: command.name === 'merge',
+      strict: true,
+    });
+    if (values.help) {
+      io.stdout.write(commandHelp(command));
+      return EXIT_CODES.ok;
+    }
+    return await runCommand(command, values as Options, positionals, io);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config; nothing was run.\n`);
+      return EXIT_CODES.failure;
+    }
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr.write(`${(error as Error).message}\n\n${commandHelp(command)}`);
+      return EXIT_CODES.failure;
+    }
+    if (error instanceof MergeError || error instanceof Error) {
+      io.stderr.write(`session-manager-role ${command.name}: ${error.message}\n`);
+      return EXIT_CODES.failure;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return String((error as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS');
+}
+
+type Options = Record<string, string | boolean | undefined>;
+
+const text = (options: Options, name: string) => options[name] as string | undefined;
+
+async function runCommand(command: CommandSpec, options: Options, positionals: string[], io: Io): Promise<number> {
+  const paint = painter(io.stdout, io.env, options['no-color'] === true);
+  const configPath = text(options, 'config') ?? DEFAULT_CONFIG;
+  if (command.name === 'merge') return merge(positionals, options, io, paint);
+
+  if (command.name === 'apply') applyModeName(options);
+  const config = loadConfig(configPath, { builtInModules: BUILT_IN_MODULES });
+  if (command.name === 'validate') {
+    io.stdout.write(`${configPath}: valid, ${config.accounts.length} account${config.accounts.length === 1 ? '' : 's'}.\n`);
+    return EXIT_CODES.ok;
+  }
+  const result = await run(command.name, config, configPath, options, io);
+  io.stdout.write(renderTextReport(result, paint));
+  const jsonPath = text(options, 'json');
+  if (jsonPath) writeResult(jsonPath, result);
+  return exitCode(result);
+}
+
+async function run(command: Command, config: MatrixConfig, configPath: string, options: Options, io: Io): Promise<MatrixResult> {
+  const parallelism = text(options, 'parallelism');
+  if (parallelism !== undefined && !/^[1-9]\d*$/.test(parallelism)) throw new UsageError(`--parallelism must be a whole number of at least 1 (got "${parallelism}")`);
+  const apply = command === 'apply' ? applyMode(options) : undefined;
+  const ref = text(options, 'changed-since');
+  if (ref !== undefined && command === 'drift') throw new UsageError('drift always covers every account: --changed-since does not apply');
+  const changes = ref ? await changedAccounts(config, ref, { builtInModules: BUILT_IN_MODULES }) : undefined;
+  const skip = changes
+    ? new Map(config.accounts.filter((account) => !changes.changed.has(account.id)).map((account) => [account.id, `unchanged since ${ref} (${changes.commit.slice(0, 7)})`]))
+    : undefined;
+
+  // The first signal stops the run cleanly (Terraform finishes its step, writes state, releases locks); the result
+  // is still written. Terraform runs in its own process group, so it hears the signal only from us.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) io.stderr.write(`\n${signal}: stopping; waiting for Terraform to finish its current step and release the state locks…\n`);
+    stop.abort();
+  };
+  io.signals.on('SIGINT', onSignal);
+  io.signals.on('SIGTERM', onSignal);
+  const progress = new ProgressLines(command);
+  try {
+    return await runMatrix({
+      config,
+      configLabel: configPath,
+      command,
+      workDir: resolve(text(options, 'work-dir') ?? DEFAULT_WORK_DIR),
+      parallelism: parallelism === undefined ? undefined : Number(parallelism),
+      timeoutMs: durationOption(options, 'timeout'),
+      lockTimeout: lockTimeout(options),
+      runId: text(options, 'run-id'),
+      apply,
+      shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
+      skip,
+      changedSince: changes ? { ref: changes.ref, commit: changes.commit } : undefined,
+      env: io.env,
+      signal: stop.signal,
+      onProgress: options.quiet
+        ? undefined
+        : (event) => {
+            const line = progress.line(event);
+            if (line) io.stderr.write(`${line}\n`);
+          },
+    });
+  } finally {
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
+  }
+}
+
+/** Which way apply decides what to apply: exactly one of the three must be given. */
+function applyModeName(options: Options): 'plan-result' | 'expect' | 'auto-approve' {
+  const chosen = (['plan-result', 'expect', 'auto-approve'] as const).filter((name) => options[name] !== undefined);
+  if (chosen.length !== 1) throw new UsageError('apply needs exactly one of --plan-result <file>, --expect <file> or --auto-approve');
+  return chosen[0];
+}
+
+function applyMode(options: Options): ApplyMode {
+  const mode = applyModeName(options);
+  if (mode === 'auto-approve') return { kind: 'auto-approve' };
+  const planned = readResult(text(options, mode)!);
+  if (planned.command !== 'plan') throw new UsageError(`--${mode} must be the result of a plan (got the result of ${planned.command})`);
+  const fingerprints = new Map(planned.accounts.filter((account) => account.fingerprint).map((account) => [account.id, account.fingerprint!]));
+  return mode === 'expect' ? { kind: 'expect', fingerprints } : { kind: 'saved', runId: planned.run.id, fingerprints };
+}
+
+function durationOption(options: Options, name: string): number | undefined {
+  const value = text(options, name);
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name} must be a duration such as 90s, 30m or 1h30m (got "${value}")`);
+  return ms;
+}
+
+function lockTimeout(options: Options): string | undefined {
+  const ms = durationOption(options, 'lock-timeout');
+  return ms === undefined ? undefined : `${Math.ceil(ms / 1000)}s`;
+}
+
+function parseShardOption(value: string) {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function merge(files: string[], options: Options, io: Io, paint: ReturnType<typeof painter>): Promise<number> {
+  if (files.length === 0) throw new UsageError('merge needs the result files of the shards');
+  const configPath = text(options, 'config');
+  const config = configPath ? loadConfig(configPath, { builtInModules: BUILT_IN_MODULES }) : undefined;
+  const merged = mergeResults(files.map(readResult), config);
+  io.stdout.write(renderTextReport(merged, paint));
+  const jsonPath = text(options, 'json');
+  if (jsonPath) writeResult(jsonPath, merged);
+  return exitCode(merged);
+}

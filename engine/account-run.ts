@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { WriteStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ResolvedAccount } from './config';
+import { planFingerprint, planShape } from './fingerprint';
+import { NormalisedPlan, PlanJson, normalisePlan, redact } from './plan-normalise';
+import { AccountResult, AccountStatus, ChangeCounts, Command, OutputChange, PhaseTiming } from './result';
+import { rootConfiguration } from './root-module';
+import { TerraformExit, TerraformInvocation, errorExcerpt, runTerraform } from './terraform-process';
+import { TerraformSetup, writeIfChanged } from './terraform-setup';
+
+/** How `apply` decides what to apply. */
+export type ApplyMode =
+  /** Plan, then apply that plan. */
+  | { readonly kind: 'auto-approve' }
+  /** Plan, then apply only if the plan's fingerprint is the reviewed one (by account id). */
+  | { readonly kind: 'expect'; readonly fingerprints: ReadonlyMap<string, string> }
+  /** Apply the plan file that the `plan` run with this id saved in the working directory. */
+  | { readonly kind: 'saved'; readonly runId: string; readonly fingerprints: ReadonlyMap<string, string> };
+
+export type Phase = 'prepare' | 'init' | 'plan' | 'show' | 'apply' | 'refresh' | 'output';
+
+export interface AccountRunOptions {
+  readonly command: Command;
+  readonly setup: TerraformSetup;
+  /** The account's working directory. */
+  readonly directory: string;
+  readonly runId: string;
+  /** Lock file every account starts from, so that providers come from the shared cache (see matrix-run). */
+  readonly providerLock?: string;
+  /** How long Terraform waits for a state lock held by another run, e.g. "2m". */
+  readonly lockTimeout: string;
+  /** Limit for the whole account, all phases; undefined: none. */
+  readonly timeoutMs?: number;
+  readonly apply?: ApplyMode;
+  readonly cancel: AbortSignal;
+  readonly onPhase: (phase: Phase, state: 'started' | 'finished' | 'failed') => void;
+}
+
+const NO_CHANGES: ChangeCounts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 };
+
+/** Files in an account's working directory. */
+export const PLAN_FILE = 'tfplan';
+const PLAN_META_FILE = 'tfplan.meta.json';
+const INIT_MARKER = join('.terraform', 'session-manager-role-init');
+
+/** Metadata saved next to a plan file: which run made it, what it does, and the file's own hash. */
+interface SavedPlan {
+  readonly run_id: string;
+  readonly fingerprint: string;
+  readonly sha256: string;
+}
+
+/** A step that did not succeed; carries what the result reports. */
+class StepFailure extends Error {
+  constructor(
+    readonly phase: Phase,
+    readonly status: AccountStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Session names allow 2 to 64 characters of [\w+=,.@-]. */
+export function sessionName(runId: string): string {
+  return `session-manager-role-${runId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/** Plans (and for `apply`, applies) one account. Never throws: every outcome is an AccountResult. */
+export async function runAccount(account: ResolvedAccount, options: AccountRunOptions): Promise<AccountResult> {
+  return new AccountRun(account, options).run();
+}
+
+class AccountRun {
+  private readonly started = Date.now();
+  private readonly phases: PhaseTiming[] = [];
+  private readonly abort = new AbortController();
+  private readonly log: WriteStream;
+  private readonly logFile: string;
+  private timedOut = false;
+  private plan?: NormalisedPlan;
+  private fingerprint?: string;
+
+  constructor(
+    private readonly account: ResolvedAccount,
+    private readonly options: AccountRunOptions,
+  ) {
+    mkdirSync(options.directory, { recursive: true });
+    this.logFile = join(options.directory, `${options.command}.log`);
+    this.log = createWriteStream(this.logFile);
+  }
+
+  async run(): Promise<AccountResult> {
+    const stop = () => this.abort.abort();
+    if (this.options.cancel.aborted) stop();
+    this.options.cancel.addEventListener('abort', stop, { once: true });
+    const timer = this.options.timeoutMs === undefined ? undefined : setTimeout(() => ((this.timedOut = true), stop()), this.options.timeoutMs);
+    try {
+      return await this.steps();
+    } catch (error) {
+      if (!(error instanceof StepFailure)) throw error;
+      return this.result(error.status, { error: { phase: error.phase, message: error.message } });
+    } finally {
+      clearTimeout(timer);
+      this.options.cancel.removeEventListener('abort', stop);
+      await new Promise((resolve) => this.log.end(resolve));
+    }
+  }
+
+  private async steps(): Promise<AccountResult> {
+    const apply = this.options.apply;
+    await this.phase('prepare', async () => this.prepare());
+    if (this.needsInit()) await this.phase('init', () => this.init());
+    if (this.options.command === 'apply' && apply?.kind === 'saved') return this.applySaved(apply);
+
+    this.plan = await this.planAndRead();
+    this.fingerprint = planFingerprint(this.plan);
+    this.savePlanMeta();
+    const hasChanges = this.plan.changes.length > 0;
+    if (this.options.command !== 'apply') return this.result(hasChanges ? 'changes' : 'no_changes');
+
+    // Nothing to apply is never refused; changes are applied only as reviewed.
+    if (!hasChanges) return this.result('no_changes');
+    if (apply?.kind === 'expect') {
+      const reviewed = apply.fingerprints.get(this.account.id);
+      if (reviewed === undefined) return this.result('refused', { reason: 'it has changes that no reviewed plan showed: plan it in a pull request first' });
+      if (reviewed !== this.fingerprint) {
+        return this.result('refused', {
+          reason: `its plan differs from the reviewed one (reviewed ${reviewed.slice(0, 12)}, now ${this.fingerprint.slice(0, 12)}): plan and review again`,
+        });
+      }
+    }
+    return this.applyPlanFile();
+  }
+
+  /**
+   * Applies the plan file, then records the refreshed state: objects created in one apply are read before their
+   * attachments exist, and without this every later plan would show that difference as drift (and need `show`).
+   */
+  private async applyPlanFile(): Promise<AccountResult> {
+    const lock = `-lock-timeout=${this.options.lockTimeout}`;
+    await this.phase('apply', () => this.terraform(['apply', '-json', '-input=false', lock, PLAN_FILE], 'events'));
+    await this.phase('refresh', () => this.terraform(['apply', '-refresh-only', '-auto-approve', '-json', '-input=false', lock], 'events'));
+    return this.result('applied', { outputs: await this.stateOutputs() });
+  }
+
+  /**
+   * Plans and reads the plan. `terraform show -json` starts the provider again for its schema, a fifth of a plan's
+   * cost, so it is skipped when the plan says there is nothing to see: no changes (exit 0 of -detailed-exitcode) and
+   * no drift (the plan's UI reports every drifted resource). Outputs then come from the state.
+   */
+  private async planAndRead(): Promise<NormalisedPlan> {
+    const planned = await this.phase('plan', () =>
+      this.terraform(['plan', '-json', '-detailed-exitcode', '-input=false', `-lock-timeout=${this.options.lockTimeout}`, `-out=${PLAN_FILE}`], 'events', [0, 2]),
+    );
+    if (planned.exitCode === 0 && !planned.events.some((event) => event.type === 'resource_drift')) {
+      return { changes: [], drift: [], counts: NO_CHANGES, outputs: await this.stateOutputs() };
+    }
+    const shown = await this.phase('show', () => this.terraform(['show', '-json', '-no-color', PLAN_FILE], 'data'));
+    return normalisePlan(JSON.parse(shown.stdout) as PlanJson);
+  }
+
+  /** Applies the plan file a `plan` run saved, after checking it is that run's file, unchanged. */
+  private async applySaved(apply: Extract<ApplyMode, { kind: 'saved' }>): Promise<AccountResult> {
+    const expected = apply.fingerprints.get(this.account.id);
+    const meta = this.readPlanMeta();
+    const planPath = join(this.options.directory, PLAN_FILE);
+    if (expected === undefined) throw new StepFailure('apply', 'failed', `run ${apply.runId} has no plan for this account`);
+    if (!meta || meta.run_id !== apply.runId || meta.fingerprint !== expected || !existsSync(planPath) || sha256File(planPath) !== meta.sha256) {
+      throw new StepFailure('apply', 'failed', `the saved plan of run ${apply.runId} is missing or was replaced: plan again`);
+    }
+    this.fingerprint = meta.fingerprint;
+    return this.applyPlanFile();
+  }
+
+  private prepare(): void {
+    const { directory, providerLock } = this.options;
+    const configuration = rootConfiguration(this.account, directory);
+    writeIfChanged(join(directory, 'main.tf.json'), `${JSON.stringify(configuration, null, 2)}\n`);
+    if (providerLock !== undefined) writeIfChanged(join(directory, '.terraform.lock.hcl'), providerLock);
+  }
+
+  /** What `init` depends on; when it is unchanged since the last successful init, init is skipped. */
+  private initKey(): string {
+    const { directory, setup } = this.options;
+    const read = (file: string) => (existsSync(join(directory, file)) ? readFileSync(join(directory, file), 'utf8') : '');
+    return createHash('sha256').update([setup.version, setup.cliConfig, read('main.tf.json'), read('.terraform.lock.hcl')].join('\0')).digest('hex');
+  }
+
+  private needsInit(): boolean {
+    const marker = join(this.options.directory, INIT_MARKER);
+    return !existsSync(marker) || readFileSync(marker, 'utf8') !== this.initKey();
+  }
+
+  private async init(): Promise<void> {
+    // -reconfigure: a changed backend means the config now names another state; never migrate state silently.
+    await this.terraform(['init', '-input=false', '-no-color', '-reconfigure']);
+    writeFileSync(join(this.options.directory, INIT_MARKER), this.initKey());
+  }
+
+  private savePlanMeta(): void {
+    const meta: SavedPlan = { run_id: this.options.runId, fingerprint: this.fingerprint!, sha256: sha256File(join(this.options.directory, PLAN_FILE)) };
+    writeFileSync(join(this.options.directory, PLAN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  }
+
+  private readPlanMeta(): SavedPlan | undefined {
+    const path = join(this.options.directory, PLAN_META_FILE);
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SavedPlan) : undefined;
+  }
+
+  /** The root outputs as the state holds them (no provider needed). */
+  private async stateOutputs(): Promise<OutputChange[]> {
+    const shown = await this.phase('output', () => this.terraform(['output', '-json', '-no-color'], 'data'));
+    const outputs = JSON.parse(shown.stdout) as Record<string, { value: unknown; sensitive: boolean }>;
+    return Object.entries(outputs)
+      .map(([name, output]) => ({ name, action: this.plannedOutputAction(name), after: redact(output.value, output.sensitive) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private plannedOutputAction(name: string): OutputChange['action'] {
+    return this.plan?.outputs.find((output) => output.name === name)?.action ?? 'no-op';
+  }
+
+  private async phase<T>(phase: Phase, step: () => Promise<T> | T): Promise<T> {
+    if (this.abort.signal.aborted) throw this.stopped(phase);
+    const started = Date.now();
+    this.options.onPhase(phase, 'started');
+    try {
+      const value = await step();
+      this.phases.push({ phase, duration_ms: Date.now() - started });
+      this.options.onPhase(phase, 'finished');
+      return value;
+    } catch (error) {
+      this.phases.push({ phase, duration_ms: Date.now() - started });
+      this.options.onPhase(phase, 'failed');
+      if (error instanceof StepFailure) throw error;
+      throw new StepFailure(phase, 'failed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async terraform(args: string[], stdout: TerraformInvocation['stdout'] = 'text', success: readonly number[] = [0]): Promise<TerraformExit> {
+    const exit = await runTerraform({
+      binary: this.options.setup.binary,
+      args,
+      cwd: this.options.directory,
+      env: { ...this.options.setup.env, TF_VAR_session_name: sessionName(this.options.runId) },
+      log: this.log,
+      signal: this.abort.signal,
+      stdout,
+    });
+    if (exit.exitCode !== null && success.includes(exit.exitCode) && !exit.interrupted) return exit;
+    const phase = args[0] as Phase;
+    if (exit.interrupted) throw this.stopped(phase, exit.exitCode === null);
+    throw new StepFailure(phase, 'failed', errorExcerpt(exit) || `terraform ${args[0]} exited with ${exit.exitCode}`);
+  }
+
+  /** Why the run stopped early: its time limit, or a cancellation of the whole matrix. */
+  private stopped(phase: Phase, killed = false): StepFailure {
+    const how = killed
+      ? '; Terraform did not stop when asked and was killed: check the state lock'
+      : phase === 'prepare'
+        ? ''
+        : '; Terraform was interrupted, wrote its state and released the lock';
+    if (this.timedOut) return new StepFailure(phase, 'failed', `timed out after ${formatDuration(this.options.timeoutMs!)} during ${phase}${how}`);
+    if (phase === 'prepare') return new StepFailure(phase, 'cancelled', 'cancelled before it started');
+    return new StepFailure(phase, 'cancelled', `cancelled during ${phase}${how}`);
+  }
+
+  private result(status: AccountStatus, extra: Partial<AccountResult> = {}): AccountResult {
+    const plan = this.plan;
+    return {
+      id: this.account.id,
+      name: this.account.name,
+      variant: this.account.variant,
+      region: this.account.region,
+      status,
+      ...(this.fingerprint ? { fingerprint: this.fingerprint } : {}),
+      ...(plan ? { plan_shape: planShape(plan, this.account) } : {}),
+      counts: plan?.counts ?? NO_CHANGES,
+      changes: plan?.changes ?? [],
+      drift: plan?.drift ?? [],
+      outputs: plan?.outputs ?? [],
+      duration_ms: Date.now() - this.started,
+      phases: this.phases,
+      log_file: this.logFile,
+      ...extra,
+    };
+  }
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}

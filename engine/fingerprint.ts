@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { NormalisedPlan } from './plan-normalise';
+
+/** JSON with object keys sorted at every depth: the same data always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * What a fingerprint covers: the resource changes (address, action, reason, moves, imports, and the attributes that
+ * change, with sensitive values already redacted) and the output changes. Not covered: drift, which is what the
+ * refresh saw rather than what the apply will do, how changes are explained (`cause`), timestamps, run ids, Terraform
+ * versions, and the order Terraform listed things in (everything is sorted by address or name).
+ */
+function fingerprintInput(plan: NormalisedPlan): unknown {
+  return {
+    resources: plan.changes.map(({ address, action, reason, moved_from, importing, attributes }) => ({ address, action, reason, moved_from, importing, attributes })),
+    outputs: plan.outputs.filter((output) => output.action !== 'no-op'),
+  };
+}
+
+/** Fingerprint of one account's plan: equal fingerprints mean an apply does exactly the same. */
+export function planFingerprint(plan: NormalisedPlan): string {
+  return sha256(canonicalJson(fingerprintInput(plan)));
+}
+
+/** What identifies an account inside its own plan, to be replaced when comparing plans across accounts. */
+export interface AccountIdentity {
+  readonly id: string;
+  readonly name: string;
+  readonly region: string;
+}
+
+/**
+ * The fingerprint of a plan with the account's id, name and region replaced by placeholders: two accounts whose
+ * plans differ only in those have the same shape, and reports show their plan once.
+ */
+export function planShape(plan: NormalisedPlan, account: AccountIdentity): string {
+  return sha256(generalise(canonicalJson(fingerprintInput(plan)), account));
+}
+
+/** Replaces the account's id, name and region, as whole words, with `{account_id}`, `{name}` and `{region}`. */
+export function generalise(text: string, account: AccountIdentity): string {
+  const word = (value: string) => new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g');
+  return text
+    .replace(word(account.id), '{account_id}')
+    .replace(word(account.region), '{region}')
+    .replace(word(account.name), '{name}');
+}
+
+/** Fingerprint of a whole matrix: every planned account's id with its fingerprint, in id order. */
+export function matrixFingerprint(accounts: readonly { readonly id: string; readonly fingerprint?: string }[]): string {
+  const lines = accounts
+    .filter((account) => account.fingerprint !== undefined)
+    .map((account) => `${account.id} ${account.fingerprint}`)
+    .sort();
+  return sha256(lines.join('\n'));
+}

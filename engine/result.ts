@@ -1,0 +1,214 @@
+import { ModuleVariant } from '../lib/module-inputs';
+import { matrixFingerprint } from './fingerprint';
+import { TOOL_VERSION } from './version';
+
+/** Version of the result document format; readers refuse other versions. */
+export const RESULT_VERSION = 1;
+
+export type Command = 'plan' | 'apply' | 'drift';
+
+/**
+ * What happened to one account:
+ * - `no_changes`: planned, nothing to do;
+ * - `changes`: planned, changes to apply;
+ * - `applied`: changes applied;
+ * - `skipped`: not planned (unchanged since --changed-since);
+ * - `refused`: not applied because its plan differs from the reviewed one;
+ * - `failed`: a Terraform step failed or timed out (see `error`);
+ * - `cancelled`: stopped by a signal, or never started because of one.
+ */
+export type AccountStatus = 'no_changes' | 'changes' | 'applied' | 'skipped' | 'refused' | 'failed' | 'cancelled';
+
+export type ChangeAction = 'create' | 'update' | 'delete' | 'replace' | 'no-op';
+
+/** A value that the result does not carry, in place of the value. */
+export const SENSITIVE = '(sensitive value)';
+export const UNKNOWN = '(known after apply)';
+
+export interface AttributeChange {
+  /** Top-level attribute name, e.g. `tags` or `assume_role_policy`. */
+  readonly name: string;
+  /** JSON value; SENSITIVE where Terraform marks it sensitive; absent when the attribute did not exist. */
+  readonly before?: unknown;
+  /** JSON value; SENSITIVE or UNKNOWN where applicable; absent when the attribute will not exist. */
+  readonly after?: unknown;
+}
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly action: ChangeAction;
+  /** Terraform's reason for a replacement or deletion, e.g. `replace_because_cannot_update`. */
+  readonly reason?: string;
+  /** For `moved` blocks: the address the resource had. */
+  readonly moved_from?: string;
+  /** For `import` blocks: the id being imported. */
+  readonly importing?: string;
+  /**
+   * Why the change is in the plan: `drift` when it only undoes changes made outside Terraform, `configuration` when
+   * it applies configuration not yet applied, `both` when it does both.
+   */
+  readonly cause: 'drift' | 'configuration' | 'both';
+  readonly attributes: readonly AttributeChange[];
+}
+
+/** A change made outside Terraform, as the refresh found it. */
+export interface DriftEntry {
+  readonly address: string;
+  readonly type: string;
+  /** `update`: attributes differ from the last applied state; `delete`: the object is gone. */
+  readonly action: 'update' | 'delete';
+  readonly attributes: readonly AttributeChange[];
+}
+
+export interface ChangeCounts {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+  readonly replace: number;
+  readonly import: number;
+  readonly move: number;
+}
+
+export interface OutputChange {
+  readonly name: string;
+  readonly action: ChangeAction;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export interface AccountError {
+  /** The step that failed: init, plan, show, apply, output, or a check before them. */
+  readonly phase: string;
+  /** The end of Terraform's error output, or the reason (timeout, cancelled, fingerprint mismatch). */
+  readonly message: string;
+}
+
+export interface PhaseTiming {
+  readonly phase: string;
+  readonly duration_ms: number;
+}
+
+export interface AccountResult {
+  readonly id: string;
+  readonly name: string;
+  readonly variant: ModuleVariant;
+  readonly region: string;
+  readonly status: AccountStatus;
+  /** Why the account was skipped or refused. */
+  readonly reason?: string;
+  /** Hash of the normalised plan (see docs): equal fingerprints mean equal changes. Absent when not planned. */
+  readonly fingerprint?: string;
+  /** The same hash with the account's id, name and region replaced by placeholders: groups identical plans. */
+  readonly plan_shape?: string;
+  readonly counts: ChangeCounts;
+  readonly changes: readonly ResourceChange[];
+  readonly drift: readonly DriftEntry[];
+  readonly outputs: readonly OutputChange[];
+  readonly duration_ms: number;
+  readonly phases: readonly PhaseTiming[];
+  readonly error?: AccountError;
+  /** This account's Terraform log, on the machine that ran it. */
+  readonly log_file?: string;
+}
+
+export interface RunInfo {
+  /** Identifies the run in AWS (assume-role session name) and in logs. */
+  readonly id: string;
+  readonly started_at: string;
+  readonly finished_at: string;
+  readonly duration_ms: number;
+  /** Config file, as given on the command line. */
+  readonly config: string;
+  readonly terraform_version?: string;
+  readonly parallelism: number;
+  /** Present when the run covered one shard of the matrix. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Present when only accounts changed since a git revision were planned. */
+  readonly changed_since?: { readonly ref: string; readonly commit: string };
+}
+
+export interface SummaryCounts extends ChangeCounts {
+  readonly accounts: number;
+  readonly by_status: Readonly<Record<AccountStatus, number>>;
+  readonly with_changes: number;
+  readonly with_drift: number;
+}
+
+/** The result of one command over the matrix: the contract between the engine and every reporter. */
+export interface MatrixResult {
+  readonly version: typeof RESULT_VERSION;
+  readonly tool: { readonly name: 'session-manager-role'; readonly version: string };
+  readonly command: Command;
+  readonly run: RunInfo;
+  /** Hash over every planned account's id and fingerprint. */
+  readonly fingerprint: string;
+  readonly summary: SummaryCounts;
+  /** In the config file's order. */
+  readonly accounts: readonly AccountResult[];
+}
+
+/** Exit codes, like `terraform plan -detailed-exitcode`. */
+export const EXIT_CODES = {
+  /** Everything succeeded; nothing to change, no drift. */
+  ok: 0,
+  /** A config error, or an account failed, was refused or cancelled. */
+  failure: 1,
+  /** Everything succeeded; changes to apply or drift found (plan, drift). */
+  changes: 2,
+} as const;
+
+export function exitCode(result: MatrixResult): number {
+  const failed = result.accounts.some((account) => ['failed', 'refused', 'cancelled'].includes(account.status));
+  if (failed) return EXIT_CODES.failure;
+  if (result.command === 'apply') return EXIT_CODES.ok;
+  return result.summary.with_changes > 0 || result.summary.with_drift > 0 ? EXIT_CODES.changes : EXIT_CODES.ok;
+}
+
+export function skippedResult(account: Pick<AccountResult, 'id' | 'name' | 'variant' | 'region'>, reason: string): AccountResult {
+  return {
+    id: account.id,
+    name: account.name,
+    variant: account.variant,
+    region: account.region,
+    status: 'skipped',
+    reason,
+    counts: { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 },
+    changes: [],
+    drift: [],
+    outputs: [],
+    duration_ms: 0,
+    phases: [],
+  };
+}
+
+/** The result document for accounts that ran (or were skipped); the summary and matrix fingerprint follow from them. */
+export function assembleResult(command: Command, accounts: readonly AccountResult[], run: RunInfo): MatrixResult {
+  return {
+    version: RESULT_VERSION,
+    tool: { name: 'session-manager-role', version: TOOL_VERSION },
+    command,
+    run,
+    fingerprint: matrixFingerprint(accounts),
+    summary: summarise(accounts),
+    accounts,
+  };
+}
+
+function summarise(accounts: readonly AccountResult[]): SummaryCounts {
+  const sum = (key: keyof AccountResult['counts']) => accounts.reduce((total, account) => total + account.counts[key], 0);
+  const byStatus = { no_changes: 0, changes: 0, applied: 0, skipped: 0, refused: 0, failed: 0, cancelled: 0 };
+  for (const account of accounts) byStatus[account.status] += 1;
+  return {
+    accounts: accounts.length,
+    by_status: byStatus,
+    with_changes: accounts.filter((account) => account.changes.length > 0).length,
+    with_drift: accounts.filter((account) => account.drift.length > 0).length,
+    add: sum('add'),
+    change: sum('change'),
+    destroy: sum('destroy'),
+    replace: sum('replace'),
+    import: sum('import'),
+    move: sum('move'),
+  };
+}
