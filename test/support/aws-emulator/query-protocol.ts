@@ -25,7 +25,7 @@ export class AwsError extends Error {
 
 export type XmlValue = string | number | boolean | undefined | XmlValue[] | { [element: string]: XmlValue };
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -1,10 +1,13 @@
 import { AwsError, Service } from './query-protocol';
 
+/** Services whose credential scope the emulator accepts: the Query-protocol ones and S3. */
+export type SignedService = Service | 's3';
+
 export interface SigV4Credential {
   readonly accessKeyId: string;
   readonly date: string;
   readonly region: string;
-  readonly service: string;
+  readonly service: SignedService;
   readonly signedHeaders: readonly string[];
 }
 
@@ -15,7 +18,7 @@ const AUTHORIZATION =
  * Checks that the request carries a well-formed SigV4 Authorization header for `service`, signing at least the
  * headers AWS requires, and returns its credential scope. The signature itself is not recomputed.
  */
-export function parseSigV4(headers: Record<string, string | string[] | undefined>, service: Service): SigV4Credential {
+export function parseSigV4(headers: Record<string, string | string[] | undefined>, service: SignedService): SigV4Credential {
   const header = headers.authorization;
   if (typeof header !== 'string') {
     throw new AwsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
@@ -36,5 +39,5 @@ export function parseSigV4(headers: Record<string, string | string[] | undefined
   if (typeof amzDate !== 'string' || !amzDate.startsWith(date)) {
     throw new AwsError(403, 'IncompleteSignature', 'X-Amz-Date is missing or does not match the credential scope date.');
   }
-  return { accessKeyId, date, region, service: scopeService, signedHeaders };
+  return { accessKeyId, date, region, service, signedHeaders };
 }

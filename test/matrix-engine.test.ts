@@ -1,0 +1,280 @@
+/**
+ * The account-matrix engine end to end, as users run it: the real command line, the real Terraform CLI and AWS
+ * provider, state in S3 with S3-native locking, against the local IAM/STS/S3 emulator. Three accounts with mixed
+ * variants (and a fourth whose role cannot be assumed) go through plan, apply, drift checks, changes made outside
+ * Terraform, --changed-since, shards and merge, and a SIGTERM in the middle of an apply.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../cli/main';
+import { AccountResult, MatrixResult } from '../engine/result';
+import { resultProblems } from '../engine/result-file';
+import { AwsEmulator } from './support/aws-emulator';
+import { captureIo } from './support/cli';
+
+const REPO = join(__dirname, '..');
+const MANAGEMENT = '111111111111';
+const STATE_ACCOUNT = '999999999999';
+const BUCKET = 'org-tfstate';
+const ACCOUNTS = { alpha: '210000000001', bravo: '210000000002', charlie: '210000000003', delta: '210000000004' };
+const KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+
+let emulator: AwsEmulator;
+let dir: string;
+let runs = 0;
+
+// Each step runs Terraform in three or four accounts on two cores.
+jest.setTimeout(300_000);
+
+const stateKey = (id: string) => `session-manager-role/${id}.tfstate`;
+
+function config(extra: { withDelta?: boolean; bravoSessionHours?: number } = {}): string {
+  const endpoint = emulator.endpoint;
+  const bravoInputs = [
+    's3_bucket_name: org-session-logs',
+    'cloudwatch_log_group_name: /ssm/sessions',
+    ...(extra.bravoSessionHours ? [`max_session_duration: ${extra.bravoSessionHours * 3600}`] : []),
+  ].join(', ');
+  return [
+    'version: 1',
+    'defaults:',
+    '  region: eu-west-1',
+    '  role_arn: "arn:aws:iam::{account_id}:role/terraform"',
+    '  inputs: { role_name: "ssm-{name}" }',
+    '  tags: { owner: platform }',
+    `  endpoints: { iam: "${endpoint}", sts: "${endpoint}" }`,
+    'backend:',
+    '  s3:',
+    `    bucket: ${BUCKET}`,
+    '    region: eu-west-1',
+    `    role_arn: "arn:aws:iam::${STATE_ACCOUNT}:role/state"`,
+    '    use_path_style: true',
+    `    endpoints: { s3: "${endpoint}", sts: "${endpoint}" }`,
+    'accounts:',
+    `  - { id: "${ACCOUNTS.alpha}", name: alpha }`,
+    `  - { id: "${ACCOUNTS.bravo}", name: bravo, variant: logging, inputs: { ${bravoInputs} } }`,
+    `  - { id: "${ACCOUNTS.charlie}", name: charlie }`,
+    ...(extra.withDelta ? [`  - { id: "${ACCOUNTS.delta}", name: delta }`] : []),
+    '',
+  ].join('\n');
+}
+
+beforeAll(async () => {
+  emulator = await AwsEmulator.start({
+    credentials: [{ accessKeyId: KEY.AWS_ACCESS_KEY_ID, accountId: MANAGEMENT }],
+    accounts: [
+      { id: ACCOUNTS.alpha, assumableRoles: ['terraform'] },
+      { id: ACCOUNTS.bravo, assumableRoles: ['terraform'] },
+      { id: ACCOUNTS.charlie, assumableRoles: ['terraform'] },
+      // The role Terraform would assume in delta does not trust the caller.
+      { id: ACCOUNTS.delta, assumableRoles: [] },
+      { id: STATE_ACCOUNT, assumableRoles: ['state'] },
+    ],
+    buckets: [{ name: BUCKET, accountId: STATE_ACCOUNT, region: 'eu-west-1' }],
+  });
+  // The config lives in a git repository of its own, as in a user's infrastructure repository.
+  dir = mkdtempSync(join(tmpdir(), 'smr-matrix-'));
+  writeFileSync(join(dir, 'accounts.yml'), config());
+  writeFileSync(join(dir, 'with-delta.yml'), config({ withDelta: true }));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'accounts');
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the command line in-process in the config's repository; returns its exit code, output and result. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; result: MatrixResult }> {
+  runs += 1;
+  const jsonFile = join(dir, `result-${runs}.json`);
+  const io = captureIo({ ...KEY });
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const workDir = args[0] === 'merge' ? [] : ['--work-dir', join(dir, 'work')];
+    const code = await main([...args, ...workDir, '--json', jsonFile], io);
+    const result = JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult;
+    expect(resultProblems(result)).toEqual([]);
+    return { code, stdout: io.stdoutText(), stderr: io.stderrLines().join('\n'), result };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+const account = (result: MatrixResult, name: string) => result.accounts.find((entry) => entry.name === name)!;
+const addresses = (entries: readonly { address: string }[]) => entries.map((entry) => entry.address.replace('module.session_manager_role.', ''));
+const driftOf = (entry: AccountResult) => Object.fromEntries(entry.drift.map((drift) => [drift.address.replace('module.session_manager_role.', ''), drift.action === 'delete' ? 'deleted' : drift.attributes.map((attribute) => attribute.name)]));
+const stateLocks = () => emulator.bucketOutOfBand(BUCKET).listKeys().filter((key) => key.endsWith('.tflock'));
+
+let planned: MatrixResult;
+
+test('plan: every account planned in parallel, the one whose role cannot be assumed fails alone', async () => {
+  const { code, stdout, stderr, result } = await cli('plan', '-c', 'with-delta.yml');
+  planned = result;
+  expect(code).toBe(1);
+  expect(result.accounts.map((entry) => [entry.name, entry.status])).toEqual([
+    ['alpha', 'changes'],
+    ['bravo', 'changes'],
+    ['charlie', 'changes'],
+    ['delta', 'failed'],
+  ]);
+  for (const name of ['alpha', 'bravo', 'charlie']) expect(account(result, name).counts).toEqual({ add: 6, change: 0, destroy: 0, replace: 0, import: 0, move: 0 });
+  expect(account(result, 'delta').error).toMatchObject({ phase: 'plan', message: expect.stringMatching(/AccessDenied|cannot be assumed/) });
+  expect(stdout).toMatch(/delta\s+210000000004\s+minimal\s+failed/);
+  // Progress lines name the account and the phase while it runs.
+  expect(stderr).toMatch(/\[\d\d:\d\d\] bravo {2}plan…/);
+  // Each account's provider assumed its own role, with a session name that names the run.
+  const sessions = emulator.requests.filter((request) => request.action === 'AssumeRole' && request.params.RoleArn.endsWith(':role/terraform'));
+  expect(new Set(sessions.map((request) => request.params.RoleSessionName))).toEqual(new Set([`session-manager-role-${result.run.id}`]));
+});
+
+test('apply of the saved plans: a throttled account still succeeds, state and no lock left in S3', async () => {
+  emulator.injectFault({ accountId: ACCOUNTS.charlie, action: 'CreateRole', kind: 'Throttling', nth: 1 });
+  const planFile = join(dir, 'plan.json');
+  writeFileSync(planFile, JSON.stringify(planned));
+  const { code, result } = await cli('apply', '-c', 'with-delta.yml', '--plan-result', planFile);
+  emulator.clearFaults();
+  expect(code).toBe(1);
+  expect(result.accounts.map((entry) => [entry.name, entry.status])).toEqual([
+    ['alpha', 'applied'],
+    ['bravo', 'applied'],
+    ['charlie', 'applied'],
+    ['delta', 'failed'],
+  ]);
+  expect(account(result, 'alpha').counts.add).toBe(6);
+  const creates = emulator.requests.filter((request) => request.accountId === ACCOUNTS.charlie && request.action === 'CreateRole');
+  expect(creates.length).toBeGreaterThan(1);
+  for (const name of ['alpha', 'bravo', 'charlie'] as const) {
+    expect(emulator.account(ACCOUNTS[name]).role(`ssm-${name}`).attachedPolicies).toHaveLength(1);
+    expect(emulator.bucketOutOfBand(BUCKET).getObjectJson(stateKey(ACCOUNTS[name]))).toMatchObject({ version: 4 });
+  }
+  expect(stateLocks()).toEqual([]);
+  // The lock was taken with a conditional write, the S3-native way.
+  expect(emulator.requests.some((request) => request.action === 'PutObject' && request.params.Key.endsWith('.tflock') && request.params.IfNoneMatch === '*')).toBe(true);
+});
+
+let checked: MatrixResult;
+
+test('right after the apply, a drift check reports nothing, without initialising or reading the plan again', async () => {
+  const { code, result } = await cli('drift', '-c', 'accounts.yml');
+  checked = result;
+  expect(code).toBe(0);
+  expect(result.accounts.map((entry) => [entry.name, entry.status, entry.drift.length])).toEqual([
+    ['alpha', 'no_changes', 0],
+    ['bravo', 'no_changes', 0],
+    ['charlie', 'no_changes', 0],
+  ]);
+  for (const entry of result.accounts) expect(entry.phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'output']);
+});
+
+test('two shards merged equal the single run', async () => {
+  const [first, second] = await Promise.all([cli('drift', '-c', 'accounts.yml', '--shard', '1/2'), cli('drift', '-c', 'accounts.yml', '--shard', '2/2')]);
+  expect([first.result.accounts.length, second.result.accounts.length]).toEqual([1, 2]);
+  const files = [first, second].map(({ result }, index) => {
+    const file = join(dir, `shard-${index + 1}.json`);
+    writeFileSync(file, JSON.stringify(result));
+    return file;
+  });
+  const merged = await cli('merge', files[1], files[0], '-c', 'accounts.yml');
+  expect(merged.code).toBe(0);
+  const comparable = (result: MatrixResult) => ({
+    command: result.command,
+    fingerprint: result.fingerprint,
+    summary: result.summary,
+    // Timings differ from run to run; everything else must be the same.
+    accounts: result.accounts.map((entry) => ({ ...entry, duration_ms: 0, phases: [] })),
+  });
+  expect(comparable(merged.result)).toEqual(comparable(checked));
+});
+
+test('each change made outside Terraform is drift in its own account, with resource and attribute; unapplied configuration is not drift', async () => {
+  const admin = emulator.outOfBand(ACCOUNTS.bravo).createPolicy('AdminByHand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+  emulator.outOfBand(ACCOUNTS.alpha).editPolicy(`arn:aws:iam::${ACCOUNTS.alpha}:policy/ssm-alpha-session-manager`, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+  emulator.outOfBand(ACCOUNTS.alpha).setTrustPolicy('ssm-alpha', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MANAGEMENT}:root` }, Action: 'sts:AssumeRole' }] });
+  emulator.outOfBand(ACCOUNTS.bravo).attachRolePolicy('ssm-bravo', admin);
+  emulator.outOfBand(ACCOUNTS.bravo).putRolePolicy('ssm-bravo', 'added-by-hand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] });
+  emulator.outOfBand(ACCOUNTS.charlie).tagRole('ssm-charlie', 'owner', 'someone-else');
+  emulator.outOfBand(ACCOUNTS.charlie).deleteInstanceProfile('ssm-charlie');
+  // And a change of configuration, not applied yet.
+  writeFileSync(join(dir, 'accounts.yml'), config({ bravoSessionHours: 2 }));
+
+  const { code, result } = await cli('drift', '-c', 'accounts.yml');
+  expect(code).toBe(2);
+  expect(driftOf(account(result, 'alpha'))).toEqual({ 'aws_iam_policy.this': ['policy'], 'aws_iam_role.this': ['assume_role_policy'] });
+  expect(driftOf(account(result, 'bravo'))).toEqual({
+    'aws_iam_role.this': ['inline_policy'],
+    'aws_iam_role_policies_exclusive.this': ['policy_names'],
+    'aws_iam_role_policy_attachments_exclusive.this': ['policy_arns'],
+  });
+  expect(driftOf(account(result, 'charlie'))).toEqual({ 'aws_iam_instance_profile.this[0]': 'deleted', 'aws_iam_role.this': ['tags', 'tags_all'] });
+  // The new session duration is configuration not yet applied: a change of its own, not drift.
+  const bravoRole = account(result, 'bravo').changes.find((change) => change.address.endsWith('aws_iam_role.this'))!;
+  expect(bravoRole.attributes.find((attribute) => attribute.name === 'max_session_duration')).toEqual({ name: 'max_session_duration', before: 3600, after: 7200 });
+  // The role's own change is the new duration; the inline policy is reverted by the exclusive resource.
+  expect(bravoRole.cause).toBe('configuration');
+  expect(addresses(account(result, 'charlie').changes.filter((change) => change.cause === 'drift'))).toEqual(['aws_iam_instance_profile.this[0]', 'aws_iam_role.this']);
+  expect(result.summary).toMatchObject({ with_drift: 3, with_changes: 3 });
+});
+
+test('--changed-since plans only the accounts whose configuration changed', async () => {
+  const { code, result } = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD');
+  expect(code).toBe(2);
+  expect(result.accounts.map((entry) => [entry.name, entry.status])).toEqual([
+    ['alpha', 'skipped'],
+    ['bravo', 'changes'],
+    ['charlie', 'skipped'],
+  ]);
+  expect(account(result, 'alpha').reason).toMatch(/^unchanged since HEAD \([0-9a-f]{7}\)$/);
+  expect(result.run.changed_since).toMatchObject({ ref: 'HEAD', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+});
+
+test('SIGTERM during apply leaves the state readable and the lock released, and a re-run converges', async () => {
+  // Slow down one call of the apply, so that the signal arrives while Terraform is in the middle of it.
+  emulator.injectFault({ accountId: ACCOUNTS.alpha, action: 'CreatePolicyVersion', kind: 'Latency', delayMs: 8000 });
+  const jsonFile = join(dir, 'interrupted.json');
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'session-manager-role.js'), 'apply', '--auto-approve', '-c', 'accounts.yml', '--work-dir', join(dir, 'work'), '--json', jsonFile], {
+    cwd: dir,
+    env: { ...process.env, ...KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let running = true;
+  void exited.then(() => (running = false));
+  while (running && !emulator.requests.some((request) => request.accountId === ACCOUNTS.alpha && request.action === 'CreatePolicyVersion')) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect({ running, stderr }).toEqual({ running: true, stderr: expect.any(String) });
+  child.kill('SIGTERM');
+  expect(await exited).toBe(1);
+  emulator.clearFaults();
+  expect(stderr).toMatch(/SIGTERM: stopping/);
+  const interrupted = JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult;
+  expect(account(interrupted, 'alpha')).toMatchObject({ status: 'cancelled', error: { phase: 'apply' } });
+  for (const id of [ACCOUNTS.alpha, ACCOUNTS.bravo, ACCOUNTS.charlie]) {
+    expect(emulator.bucketOutOfBand(BUCKET).getObjectJson(stateKey(id))).toMatchObject({ version: 4 });
+  }
+  expect(stateLocks()).toEqual([]);
+
+  const rerun = await cli('apply', '-c', 'accounts.yml', '--auto-approve');
+  expect(rerun.code).toBe(0);
+  expect(rerun.result.accounts.every((entry) => entry.status === 'applied' || entry.status === 'no_changes')).toBe(true);
+  const after = await cli('plan', '-c', 'accounts.yml');
+  expect(after.code).toBe(0);
+  expect(after.result.accounts.map((entry) => [entry.name, entry.status, entry.drift.length])).toEqual([
+    ['alpha', 'no_changes', 0],
+    ['bravo', 'no_changes', 0],
+    ['charlie', 'no_changes', 0],
+  ]);
+  expect(emulator.account(ACCOUNTS.alpha).role('ssm-alpha').assumeRolePolicyDocument).toContain('ec2.amazonaws.com');
+  expect(emulator.account(ACCOUNTS.bravo).role('ssm-bravo').attachedPolicies).toEqual([`arn:aws:iam::${ACCOUNTS.bravo}:policy/ssm-bravo-session-manager`]);
+  expect(emulator.account(ACCOUNTS.bravo).role('ssm-bravo').maxSessionDuration).toBe(7200);
+  expect(stateLocks()).toEqual([]);
+}, 600_000);
