@@ -101,6 +101,25 @@ export class RepositoryHandle {
     return number;
   }
 
+  /** A push to the pull request's branch: `sha` becomes its head commit. */
+  pushToPullRequest(number: number, sha: string): void {
+    const pull = this.pullRequestPart(number);
+    pull.commits = [...pull.commits, pull.head.sha];
+    pull.head = { ...pull.head, sha };
+    this.repository.commits.add(sha);
+  }
+
+  /** Merges the pull request as its head is now; returns the merge commit, which GET .../commits/{sha}/pulls finds it by. */
+  mergePullRequest(number: number, mergeCommitSha = fakeSha(`${this.repository.fullName}#${number} merge`)): string {
+    const issue = this.existing(number);
+    const pull = this.pullRequestPart(number);
+    const now = this.state.now();
+    Object.assign(pull, { mergedAt: now, mergeCommitSha, mergedBy: this.repository.owner });
+    Object.assign(issue, { state: 'closed', closedAt: now, updatedAt: now });
+    this.repository.commits.add(mergeCommitSha);
+    return mergeCommitSha;
+  }
+
   addIssue(seed: IssueSeed): number {
     const number = this.claimNumber(seed.number);
     const issue = this.newIssue(number, seed.title, seed.body, seed.user ?? GITHUB_ACTIONS_BOT.login, seed.labels, this.state.now());
@@ -148,6 +167,12 @@ export class RepositoryHandle {
 
   labels(): LabelSnapshot[] {
     return [...this.repository.labels.values()].map(({ name, color, description }) => ({ name, color, description }));
+  }
+
+  private pullRequestPart(number: number) {
+    const pull = this.existing(number).pullRequest;
+    if (!pull) throw new Error(`#${number} is an issue, not a pull request`);
+    return pull;
   }
 
   private existing(number: number): Issue {

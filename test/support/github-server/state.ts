@@ -32,11 +32,12 @@ export type StateReason = 'completed' | 'not_planned' | 'duplicate' | 'reopened'
 /** What a pull request has beyond the issue that shares its number. */
 export interface PullRequestPart {
   readonly id: number;
-  readonly head: { readonly sha: string; readonly ref: string; readonly repository: Repository };
+  /** Changes on a push to the pull request's branch. */
+  head: { readonly sha: string; readonly ref: string; readonly repository: Repository };
   readonly base: { readonly sha: string; readonly ref: string };
   readonly draft: boolean;
   /** Commits of the pull request besides its head, for the commit -> pull requests lookup. */
-  readonly commits: readonly string[];
+  commits: readonly string[];
   mergedAt: string | null;
   mergeCommitSha: string | null;
   mergedBy: User | null;

@@ -1,0 +1,270 @@
+/**
+ * The GitHub Action as the runner starts it: `node action/dist/index.js` with INPUT_* variables, real webhook payloads,
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, the real octokit of @actions/github talking to the local GitHub server
+ * (every request and response checked against GitHub's OpenAPI description), and Terraform against the AWS emulator.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTerraform } from '../engine/terraform-setup';
+import { MatrixResult } from '../engine/result';
+import { driftIssueMarker } from '../report/drift-issue';
+import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData, reviewedFingerprints } from '../report/pr-comment';
+import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
+import { AwsEmulator } from './support/aws-emulator';
+import { GitHubServer, RepositoryHandle } from './support/github-server';
+
+const OWNER = 'acme';
+const REPO = 'infra';
+const ACCOUNTS = { alpha: '220000000001', bravo: '220000000002' };
+const STATE_ACCOUNT = '999999999999';
+const TOKEN = 'ghs_writeTokenOfTheWorkflow0000000000';
+const FORK_TOKEN = 'ghs_readOnlyTokenOfAForkPullRequest00';
+const KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const sha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { input: text }).toString().trim();
+const H1 = sha('first push');
+const H2 = sha('second push');
+
+let emulator: AwsEmulator;
+let github: GitHubServer;
+let repository: RepositoryHandle;
+let runner: RunnerContext;
+let dir: string;
+
+jest.setTimeout(300_000);
+
+function config(options: { accounts?: (keyof typeof ACCOUNTS)[]; bravoPrefix?: string } = {}): string {
+  const endpoint = emulator.endpoint;
+  const accounts = options.accounts ?? ['alpha', 'bravo'];
+  const lines = {
+    alpha: `  - { id: "${ACCOUNTS.alpha}", name: alpha }`,
+    bravo: `  - { id: "${ACCOUNTS.bravo}", name: bravo, variant: logging, inputs: { s3_bucket_name: org-session-logs, s3_key_prefix: ${options.bravoPrefix ?? 'sessions'} } }`,
+  };
+  return [
+    'version: 1',
+    'defaults:',
+    '  region: eu-west-1',
+    '  role_arn: "arn:aws:iam::{account_id}:role/terraform"',
+    '  inputs: { role_name: "ssm-{name}" }',
+    `  endpoints: { iam: "${endpoint}", sts: "${endpoint}" }`,
+    'backend:',
+    `  s3: { bucket: org-tfstate, region: eu-west-1, role_arn: "arn:aws:iam::${STATE_ACCOUNT}:role/state", use_path_style: true, endpoints: { s3: "${endpoint}", sts: "${endpoint}" } }`,
+    'accounts:',
+    ...accounts.map((name) => lines[name]),
+    '',
+  ].join('\n');
+}
+
+function git(...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace });
+}
+
+beforeAll(async () => {
+  emulator = await AwsEmulator.start({
+    credentials: [{ accessKeyId: KEY.AWS_ACCESS_KEY_ID, accountId: '111111111111' }],
+    accounts: [
+      { id: ACCOUNTS.alpha, assumableRoles: ['terraform'] },
+      { id: ACCOUNTS.bravo, assumableRoles: ['terraform'] },
+      { id: STATE_ACCOUNT, assumableRoles: ['state'] },
+    ],
+    buckets: [{ name: 'org-tfstate', accountId: STATE_ACCOUNT, region: 'eu-west-1' }],
+  });
+  github = await GitHubServer.start();
+  github.addToken(TOKEN, 'write');
+  github.addToken(FORK_TOKEN, 'read');
+  repository = github.addRepository(OWNER, REPO);
+  repository.addPullRequest({ number: 7, title: 'Session Manager role in alpha and bravo', user: 'octocat', head: { sha: H1, ref: 'ssm' }, base: { ref: 'main' } });
+
+  // hashicorp/setup-terraform's default wrapper: `terraform` echoes the command line before Terraform's own output.
+  dir = mkdtempSync(join(tmpdir(), 'smr-action-'));
+  const wrapper = join(dir, 'setup-terraform');
+  mkdirSync(wrapper);
+  symlinkSync(findTerraform(process.env).binary, join(wrapper, 'terraform-bin'));
+  writeFileSync(join(wrapper, 'terraform'), '#!/bin/sh\necho "[command]$(dirname "$0")/terraform-bin $*"\nexec "$(dirname "$0")/terraform-bin" "$@"\n');
+  chmodSync(join(wrapper, 'terraform'), 0o755);
+
+  const workspace = join(dir, 'workspace');
+  mkdirSync(workspace);
+  runner = { workspace, apiUrl: github.url, repository: `${OWNER}/${REPO}`, env: { ...process.env, ...KEY, PATH: `${wrapper}:${process.env.PATH}` } };
+  writeFileSync(join(workspace, 'accounts.yml'), config());
+  writeFileSync(join(workspace, 'drift.yml'), config({ accounts: ['alpha'] }));
+  writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'accounts');
+});
+
+afterAll(async () => {
+  await Promise.all([emulator?.close(), github?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  // Every request the action sent, and every answer, matched GitHub's published description.
+  expect(github.violations).toEqual([]);
+  github.clearFaults();
+  emulator.clearFaults();
+});
+
+const pullRequestEvent = (number: number, head: string, action: 'opened' | 'synchronize', fork = false) => ({
+  name: 'pull_request',
+  sha: sha(`merge of ${head}`),
+  ref: `refs/pull/${number}/merge`,
+  payload: eventPayload('pull_request', action, (payload) => {
+    payload.number = number;
+    payload.pull_request.number = number;
+    payload.pull_request.head.sha = head;
+    payload.pull_request.head.repo.fork = fork;
+    payload.repository.name = REPO;
+    payload.repository.owner.login = OWNER;
+  }),
+});
+
+const botComments = (number: number) => repository.comments(number).filter((comment) => comment.author === 'github-actions[bot]');
+const result = (run: StepRun) => JSON.parse(readFileSync(run.outputs.result, 'utf8')) as MatrixResult;
+
+test('a config with mistakes: annotations on the file\'s lines, the problems in the summary, nothing run', async () => {
+  const run = await runActionStep(runner, { command: 'plan', config: 'broken.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain('::error title=session-manager-role config,file=broken.yml,line=2,col=1::acounts: unknown key "acounts" (did you mean "accounts"?)');
+  expect(run.stdout).toContain('::error::2 problems in broken.yml; nothing was run.');
+  expect(run.summary).toContain('`broken.yml` is not valid');
+  expect(github.requests).toEqual([]);
+});
+
+let reviewed: MatrixResult;
+
+test('plan on a pull request: one comment, updated on every push, through rate limits, server errors and a body too long', async () => {
+  github.injectFault({ operationId: 'issues/list-comments', nth: 1, kind: 'secondary-rate-limit', retryAfterSeconds: 1 });
+  github.injectFault({ operationId: 'issues/create-comment', nth: 1, kind: 'server-error', status: 502 });
+  const first = await runActionStep(runner, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/bypassing the setup-terraform wrapper/);
+  expect(first.stdout).toMatch(/GitHub secondary rate limit on GET \S+\/issues\/7\/comments\?per_page=100: retrying in 1s/);
+  expect(first.stdout).toContain(`::group::alpha (${ACCOUNTS.alpha}): changes`);
+  expect(first.outputs).toMatchObject({ 'has-changes': 'true', 'has-drift': 'false', 'failed-accounts': '[]' });
+  expect(github.requests.filter((request) => request.operationId === 'issues/create-comment').map((request) => request.status)).toEqual([502, 201]);
+  const [comment] = botComments(7);
+  expect(botComments(7)).toHaveLength(1);
+  expect(first.outputs['comment-url']).toMatch(new RegExp(`/${OWNER}/${REPO}/pull/7#issuecomment-${comment.id}$`));
+  expect(comment.body.startsWith(`${commentMarker('accounts.yml')}\n`)).toBe(true);
+  expect(comment.body).toContain(H1.slice(0, 12));
+  const planned = result(first);
+  expect(reviewedFingerprints(parseCommentData(comment.body)!)).toEqual(new Map(planned.accounts.map((account) => [account.id, account.fingerprint])));
+  expect(first.summary).toContain('## session-manager-role: Plan of `accounts.yml`');
+
+  // A second push changes bravo's key prefix; a body GitHub finds too long is sent again, shorter.
+  repository.pushToPullRequest(7, H2);
+  writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'audit' }));
+  git('commit', '-q', '-am', 'bravo logs to audit/');
+  github.injectFault({ operationId: 'issues/update-comment', nth: 1, kind: 'body-too-long' });
+  const second = await runActionStep(runner, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'));
+  expect(second.code).toBe(0);
+  expect(botComments(7)).toHaveLength(1);
+  const [updated] = botComments(7);
+  expect(updated.id).toBe(comment.id);
+  expect(updated.body).toContain(H2.slice(0, 12));
+  expect(updated.body).toContain('audit/');
+  expect(updated.body.length).toBeLessThanOrEqual(GITHUB_BODY_LIMIT / 2);
+  expect(github.requests.filter((request) => request.operationId === 'issues/update-comment').map((request) => request.status)).toEqual([422, 200]);
+  reviewed = result(second);
+});
+
+test('a pull request from a fork: the token cannot comment, so the log and the summary say so and the step succeeds', async () => {
+  repository.addPullRequest({ number: 8, title: 'From a fork', user: 'outsider', head: { sha: H2, ref: 'patch', fork: true }, base: { ref: 'main' } });
+  // Nothing changed since HEAD: no account is planned, which keeps this test free of Terraform.
+  const run = await runActionStep(runner, { command: 'plan', config: 'accounts.yml', 'github-token': FORK_TOKEN, 'changed-since': 'HEAD' }, pullRequestEvent(8, H2, 'opened', true));
+  expect(run.code).toBe(0);
+  expect(result(run).accounts.map((account) => account.status)).toEqual(['skipped', 'skipped']);
+  expect(run.stdout).toMatch(/::warning::Could not post the plan comment on pull request #8: the token may not write here/);
+  // In the summary the reference is broken up (#\u200b8), so that it links nowhere.
+  expect(run.summary).toMatch(/Could not post the plan comment on pull request #\u200b8: the token may not write here/);
+  expect(repository.comments(8)).toEqual([]);
+});
+
+test('apply: never on a pull request; after the merge, only the plans that were reviewed', async () => {
+  const refused = await runActionStep(runner, { command: 'apply', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'));
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toContain('::error::apply runs only on push or workflow_dispatch, never on pull_request');
+
+  const merge = repository.mergePullRequest(7);
+  // Something nobody reviewed slipped in for bravo (say, another merge touched it).
+  writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'unreviewed' }));
+  const push = {
+    name: 'push',
+    sha: merge,
+    ref: 'refs/heads/main',
+    payload: eventPayload('push', undefined, (payload) => {
+      payload.after = merge;
+      payload.ref = 'refs/heads/main';
+      payload.repository.name = REPO;
+    }),
+  };
+  const run = await runActionStep(runner, { command: 'apply', config: 'accounts.yml', 'github-token': TOKEN }, push);
+  expect(run.code).toBe(1);
+  const applied = result(run);
+  expect(applied.accounts.map((account) => [account.name, account.status])).toEqual([
+    ['alpha', 'applied'],
+    ['bravo', 'refused'],
+  ]);
+  expect(applied.accounts[1].reason).toMatch(/differs from the reviewed one/);
+  expect(applied.accounts[0].fingerprint).toBe(reviewed.accounts[0].fingerprint);
+  expect(run.outputs['failed-accounts']).toBe('["bravo"]');
+  expect(run.outputs['comment-url']).toContain('/pull/7#issuecomment-');
+  expect(run.stdout).toMatch(/::error::1 account did not succeed: bravo \(refused: /);
+  expect(emulator.account(ACCOUNTS.alpha).roles.has('ssm-alpha')).toBe(true);
+  expect(emulator.account(ACCOUNTS.bravo).roles.size).toBe(0);
+});
+
+test('drift on a schedule: one issue, opened, updated, closed when the drift is gone, reopened when it is back', async () => {
+  const schedule = { name: 'schedule', sha: sha('main'), ref: 'refs/heads/main', payload: { schedule: '17 6 * * 1-5' } };
+  const drift = (extra: Record<string, string> = {}) => runActionStep(runner, { command: 'drift', config: 'drift.yml', 'github-token': TOKEN, ...extra }, schedule);
+  const issues = () => repository.issues().filter((issue) => !issue.isPullRequest);
+
+  emulator.outOfBand(ACCOUNTS.alpha).tagRole('ssm-alpha', 'owner', 'someone');
+  const opened = await drift();
+  expect(opened.code).toBe(0);
+  expect(opened.outputs['has-drift']).toBe('true');
+  expect(issues()).toHaveLength(1);
+  const [issue] = issues();
+  expect(issue).toMatchObject({ state: 'open', labels: ['session-manager-role-drift'], title: 'Drift in AWS accounts of drift.yml' });
+  expect(issue.body!.startsWith(`${driftIssueMarker({ config: 'drift.yml' })}\n`)).toBe(true);
+  expect(issue.body).toContain('`aws_iam_role.this` tags, tags_all');
+  expect(opened.outputs['issue-url']).toMatch(new RegExp(`/issues/${issue.number}$`));
+
+  emulator.outOfBand(ACCOUNTS.alpha).tagRole('ssm-alpha', 'team', 'also-by-hand');
+  await drift();
+  expect(issues()).toHaveLength(1);
+  expect(repository.issue(issue.number).body).toContain('also-by-hand');
+
+  emulator.outOfBand(ACCOUNTS.alpha).untagRole('ssm-alpha', 'owner');
+  emulator.outOfBand(ACCOUNTS.alpha).untagRole('ssm-alpha', 'team');
+  const closed = await drift();
+  expect(closed.outputs['has-drift']).toBe('false');
+  expect(repository.issue(issue.number)).toMatchObject({ state: 'closed', stateReason: 'completed' });
+  expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/found no drift: closing/);
+
+  emulator.outOfBand(ACCOUNTS.alpha).tagRole('ssm-alpha', 'owner', 'again');
+  const reopened = await drift({ 'fail-on-drift': 'true' });
+  expect(reopened.code).toBe(1);
+  expect(reopened.stdout).toContain('::error::Drift in 1 account (fail-on-drift is on).');
+  expect(issues()).toHaveLength(1);
+  expect(repository.issue(issue.number)).toMatchObject({ state: 'open', stateReason: 'reopened' });
+  expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/Drift found again/);
+});
+
+test('report joins the results of shard jobs and posts the one comment', async () => {
+  const number = repository.addPullRequest({ title: 'Sharded plan', user: 'octocat', head: { sha: H2, ref: 'sharded' }, base: { ref: 'main' } });
+  const shards = join(dir, 'shards');
+  mkdirSync(shards);
+  reviewed.accounts.forEach((account, index) => {
+    const shard = { ...reviewed, run: { ...reviewed.run, shard: { index: index + 1, count: 2 } }, accounts: [account] };
+    writeFileSync(join(shards, `result-${index + 1}.json`), JSON.stringify(shard));
+  });
+  const run = await runActionStep(runner, { command: 'report', config: 'accounts.yml', 'github-token': TOKEN, results: shards }, pullRequestEvent(number, H2, 'opened'));
+  expect(run.code).toBe(0);
+  expect(result(run).accounts.map((account) => account.name)).toEqual(['alpha', 'bravo']);
+  expect(botComments(number)).toHaveLength(1);
+  expect(parseCommentData(botComments(number)[0].body)).toMatchObject({ fingerprint: reviewed.fingerprint });
+});

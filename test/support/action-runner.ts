@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import examples from '@octokit/webhooks-examples';
+
+const BUNDLE = join(__dirname, '..', '..', 'action', 'dist', 'index.js');
+
+/** A real webhook payload of GitHub's (from @octokit/webhooks-examples), with the fields a test sets. */
+export function eventPayload(name: string, action: string | undefined, change: (payload: Record<string, any>) => void): Record<string, unknown> {
+  const example = examples.find((entry) => entry.name === name)?.examples.find((candidate) => action === undefined || (candidate as { action?: string }).action === action);
+  if (!example) throw new Error(`no ${name}${action ? `.${action}` : ''} example payload`);
+  const payload = structuredClone(example) as Record<string, any>;
+  change(payload);
+  return payload;
+}
+
+export interface RunnerContext {
+  /** The checkout: GITHUB_WORKSPACE and the step's working directory. */
+  readonly workspace: string;
+  readonly apiUrl: string;
+  readonly repository: string;
+  /** Environment shared by every step (credentials, PATH, the provider mirror). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface StepRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+}
+
+let steps = 0;
+
+/**
+ * Starts the bundled action as the runner does: `node action/dist/index.js` with the inputs as `INPUT_*` variables,
+ * the event as a payload file, and files for GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, which it reads back.
+ */
+export async function runActionStep(
+  runner: RunnerContext,
+  inputs: Record<string, string>,
+  event: { readonly name: string; readonly payload: object; readonly sha: string; readonly ref: string },
+  env: NodeJS.ProcessEnv = {},
+): Promise<StepRun> {
+  steps += 1;
+  const files = mkdtempSync(join(runner.workspace, '..', `step-${steps}-`));
+  const eventPath = join(files, 'event.json');
+  const outputPath = join(files, 'output');
+  const summaryPath = join(files, 'summary.md');
+  const runnerTemp = join(runner.workspace, '..', 'runner-temp');
+  mkdirSync(runnerTemp, { recursive: true });
+  writeFileSync(eventPath, JSON.stringify(event.payload));
+  writeFileSync(outputPath, '');
+  writeFileSync(summaryPath, '');
+  const inputVariables = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
+  const child = spawn(process.execPath, [BUNDLE], {
+    cwd: runner.workspace,
+    env: {
+      ...runner.env,
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      GITHUB_EVENT_NAME: event.name,
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_SHA: event.sha,
+      GITHUB_REF: event.ref,
+      GITHUB_REPOSITORY: runner.repository,
+      GITHUB_REPOSITORY_OWNER: runner.repository.split('/')[0],
+      GITHUB_RUN_ID: String(4200 + steps),
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_RUN_NUMBER: String(steps),
+      GITHUB_SERVER_URL: 'https://github.test',
+      GITHUB_API_URL: runner.apiUrl,
+      GITHUB_GRAPHQL_URL: `${runner.apiUrl}/graphql`,
+      GITHUB_WORKSPACE: runner.workspace,
+      GITHUB_OUTPUT: outputPath,
+      GITHUB_STEP_SUMMARY: summaryPath,
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_JOB: 'session-manager-role',
+      GITHUB_WORKFLOW: 'session-manager-role',
+      RUNNER_TEMP: runnerTemp,
+      RUNNER_OS: 'Linux',
+      ...inputVariables,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, outputs: parseOutputs(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8') };
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` ... `delimiter` blocks, as @actions/core writes them. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const pattern = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(pattern)) outputs[match[1]] = match[3];
+  return outputs;
+}
