@@ -5,11 +5,15 @@ import examples from '@octokit/webhooks-examples';
 
 const BUNDLE = join(__dirname, '..', '..', 'action', 'dist', 'index.js');
 
+/** A webhook payload as a test edits it, field by field, deep inside GitHub's own shapes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EditablePayload = Record<string, any>;
+
 /** A real webhook payload of GitHub's (from @octokit/webhooks-examples), with the fields a test sets. */
-export function eventPayload(name: string, action: string | undefined, change: (payload: Record<string, any>) => void): Record<string, unknown> {
+export function eventPayload(name: string, action: string | undefined, change: (payload: EditablePayload) => void): Record<string, unknown> {
   const example = examples.find((entry) => entry.name === name)?.examples.find((candidate) => action === undefined || (candidate as { action?: string }).action === action);
   if (!example) throw new Error(`no ${name}${action ? `.${action}` : ''} example payload`);
-  const payload = structuredClone(example) as Record<string, any>;
+  const payload = structuredClone(example) as EditablePayload;
   change(payload);
   return payload;
 }
