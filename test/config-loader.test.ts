@@ -126,3 +126,11 @@ test('a missing config file is one clear problem', () => {
   expect(() => loadConfig(join(sandbox, 'absent.yml'), BUILT_IN)).toThrow(ConfigError);
   expect(() => loadConfig(join(sandbox, 'absent.yml'), BUILT_IN)).toThrow(/absent\.yml:1:1: \(file\): the config file does not exist/);
 });
+
+test('the config CI\'s action job plans with is valid', () => {
+  const config = loadConfig(join(__dirname, 'fixtures', 'emulator-matrix.yml'), BUILT_IN);
+  expect(config.accounts.map((account) => [account.name, account.variant])).toEqual([
+    ['dev', 'minimal'],
+    ['prod', 'logging'],
+  ]);
+});
