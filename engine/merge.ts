@@ -1,5 +1,6 @@
 import { MatrixConfig } from './config';
-import { MatrixResult, assembleResult } from './result';
+import { MatrixResult } from './result';
+import { assembleResult } from './result-assembly';
 
 /** Shard results that cannot be joined: every reason, so that one look fixes the job matrix. */
 export class MergeError extends Error {

@@ -13,15 +13,14 @@ import { driftIssueMarker } from '../report/drift-issue';
 import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData, reviewedFingerprints } from '../report/pr-comment';
 import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
 import { AwsEmulator } from './support/aws-emulator';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from './support/emulator-matrix';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
 
 const OWNER = 'acme';
 const REPO = 'infra';
 const ACCOUNTS = { alpha: '220000000001', bravo: '220000000002' };
-const STATE_ACCOUNT = '999999999999';
 const TOKEN = 'ghs_writeTokenOfTheWorkflow0000000000';
 const FORK_TOKEN = 'ghs_readOnlyTokenOfAForkPullRequest00';
-const KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const sha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { input: text }).toString().trim();
 const H1 = sha('first push');
 const H2 = sha('second push');
@@ -35,25 +34,11 @@ let dir: string;
 jest.setTimeout(300_000);
 
 function config(options: { accounts?: (keyof typeof ACCOUNTS)[]; bravoPrefix?: string } = {}): string {
-  const endpoint = emulator.endpoint;
-  const accounts = options.accounts ?? ['alpha', 'bravo'];
-  const lines = {
-    alpha: `  - { id: "${ACCOUNTS.alpha}", name: alpha }`,
-    bravo: `  - { id: "${ACCOUNTS.bravo}", name: bravo, variant: logging, inputs: { s3_bucket_name: org-session-logs, s3_key_prefix: ${options.bravoPrefix ?? 'sessions'} } }`,
+  const entries = {
+    alpha: { id: ACCOUNTS.alpha, name: 'alpha' },
+    bravo: { id: ACCOUNTS.bravo, name: 'bravo', variant: 'logging' as const, inputs: { s3_bucket_name: 'org-session-logs', s3_key_prefix: options.bravoPrefix ?? 'sessions' } },
   };
-  return [
-    'version: 1',
-    'defaults:',
-    '  region: eu-west-1',
-    '  role_arn: "arn:aws:iam::{account_id}:role/terraform"',
-    '  inputs: { role_name: "ssm-{name}" }',
-    `  endpoints: { iam: "${endpoint}", sts: "${endpoint}" }`,
-    'backend:',
-    `  s3: { bucket: org-tfstate, region: eu-west-1, role_arn: "arn:aws:iam::${STATE_ACCOUNT}:role/state", use_path_style: true, endpoints: { s3: "${endpoint}", sts: "${endpoint}" } }`,
-    'accounts:',
-    ...accounts.map((name) => lines[name]),
-    '',
-  ].join('\n');
+  return emulatorMatrixConfig(emulator.endpoint, (options.accounts ?? ['alpha', 'bravo']).map((name) => entries[name]));
 }
 
 function git(...args: string[]): void {
@@ -61,15 +46,7 @@ function git(...args: string[]): void {
 }
 
 beforeAll(async () => {
-  emulator = await AwsEmulator.start({
-    credentials: [{ accessKeyId: KEY.AWS_ACCESS_KEY_ID, accountId: '111111111111' }],
-    accounts: [
-      { id: ACCOUNTS.alpha, assumableRoles: ['terraform'] },
-      { id: ACCOUNTS.bravo, assumableRoles: ['terraform'] },
-      { id: STATE_ACCOUNT, assumableRoles: ['state'] },
-    ],
-    buckets: [{ name: 'org-tfstate', accountId: STATE_ACCOUNT, region: 'eu-west-1' }],
-  });
+  emulator = await startMatrixEmulator(Object.values(ACCOUNTS));
   github = await GitHubServer.start();
   github.addToken(TOKEN, 'write');
   github.addToken(FORK_TOKEN, 'read');
@@ -86,7 +63,7 @@ beforeAll(async () => {
 
   const workspace = join(dir, 'workspace');
   mkdirSync(workspace);
-  runner = { workspace, apiUrl: github.url, repository: `${OWNER}/${REPO}`, env: { ...process.env, ...KEY, PATH: `${wrapper}:${process.env.PATH}` } };
+  runner = { workspace, apiUrl: github.url, repository: `${OWNER}/${REPO}`, env: { ...process.env, ...EMULATOR_KEY, PATH: `${wrapper}:${process.env.PATH}` } };
   writeFileSync(join(workspace, 'accounts.yml'), config());
   writeFileSync(join(workspace, 'drift.yml'), config({ accounts: ['alpha'] }));
   writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
@@ -252,6 +229,13 @@ test('drift on a schedule: one issue, opened, updated, closed when the drift is 
   expect(issues()).toHaveLength(1);
   expect(repository.issue(issue.number)).toMatchObject({ state: 'open', stateReason: 'reopened' });
   expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/Drift found again/);
+
+  // One issue per account instead: an issue of its own for alpha, beside the config's.
+  const perAccount = await drift({ 'drift-issue': 'per-account' });
+  expect(perAccount.code).toBe(0);
+  const accountIssue = issues().find((candidate) => candidate.number !== issue.number)!;
+  expect(accountIssue).toMatchObject({ state: 'open', title: `Drift in AWS account alpha (${ACCOUNTS.alpha})` });
+  expect(accountIssue.body!.startsWith(`${driftIssueMarker({ config: 'drift.yml', accountId: ACCOUNTS.alpha })}\n`)).toBe(true);
 });
 
 test('report joins the results of shard jobs and posts the one comment', async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COMMANDS } from '../cli/commands';
 import { main } from '../cli/main';
-import { assembleResult, skippedResult } from '../engine/result';
+import { assembleResult, skippedResult } from '../engine/result-assembly';
 import { writeResult } from '../engine/result-file';
 import { TOOL_VERSION } from '../engine/version';
 import { captureIo } from './support/cli';

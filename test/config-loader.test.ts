@@ -134,3 +134,13 @@ test('the config CI\'s action job plans with is valid', () => {
     ['prod', 'logging'],
   ]);
 });
+
+test('the README\'s config example is valid, as written', () => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const example = /## Config reference\n\n```yaml\n([\s\S]*?)```/.exec(readme)![1];
+  const config = parseConfig(example, join(REPO, 'session-manager-role.yml'), BUILT_IN);
+  expect(config.accounts.map((account) => [account.name, account.variant, account.inputs])).toEqual([
+    ['prod-eu', 'logging', { role_name: 'ssm-instance', s3_bucket_name: 'org-session-logs' }],
+    ['dev', 'minimal', { role_name: 'ssm-instance' }],
+  ]);
+});

@@ -13,13 +13,11 @@ import { AccountResult, MatrixResult } from '../engine/result';
 import { resultProblems } from '../engine/result-file';
 import { AwsEmulator } from './support/aws-emulator';
 import { captureIo } from './support/cli';
+import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from './support/emulator-matrix';
 
 const REPO = join(__dirname, '..');
 const MANAGEMENT = '111111111111';
-const STATE_ACCOUNT = '999999999999';
-const BUCKET = 'org-tfstate';
 const ACCOUNTS = { alpha: '210000000001', bravo: '210000000002', charlie: '210000000003', delta: '210000000004' };
-const KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 let emulator: AwsEmulator;
 let dir: string;
@@ -31,49 +29,22 @@ jest.setTimeout(300_000);
 const stateKey = (id: string) => `session-manager-role/${id}.tfstate`;
 
 function config(extra: { withDelta?: boolean; bravoSessionHours?: number } = {}): string {
-  const endpoint = emulator.endpoint;
-  const bravoInputs = [
-    's3_bucket_name: org-session-logs',
-    'cloudwatch_log_group_name: /ssm/sessions',
-    ...(extra.bravoSessionHours ? [`max_session_duration: ${extra.bravoSessionHours * 3600}`] : []),
-  ].join(', ');
-  return [
-    'version: 1',
-    'defaults:',
-    '  region: eu-west-1',
-    '  role_arn: "arn:aws:iam::{account_id}:role/terraform"',
-    '  inputs: { role_name: "ssm-{name}" }',
-    '  tags: { owner: platform }',
-    `  endpoints: { iam: "${endpoint}", sts: "${endpoint}" }`,
-    'backend:',
-    '  s3:',
-    `    bucket: ${BUCKET}`,
-    '    region: eu-west-1',
-    `    role_arn: "arn:aws:iam::${STATE_ACCOUNT}:role/state"`,
-    '    use_path_style: true',
-    `    endpoints: { s3: "${endpoint}", sts: "${endpoint}" }`,
-    'accounts:',
-    `  - { id: "${ACCOUNTS.alpha}", name: alpha }`,
-    `  - { id: "${ACCOUNTS.bravo}", name: bravo, variant: logging, inputs: { ${bravoInputs} } }`,
-    `  - { id: "${ACCOUNTS.charlie}", name: charlie }`,
-    ...(extra.withDelta ? [`  - { id: "${ACCOUNTS.delta}", name: delta }`] : []),
-    '',
-  ].join('\n');
+  const bravoInputs = { s3_bucket_name: 'org-session-logs', cloudwatch_log_group_name: '/ssm/sessions', ...(extra.bravoSessionHours ? { max_session_duration: extra.bravoSessionHours * 3600 } : {}) };
+  return emulatorMatrixConfig(
+    emulator.endpoint,
+    [
+      { id: ACCOUNTS.alpha, name: 'alpha' },
+      { id: ACCOUNTS.bravo, name: 'bravo', variant: 'logging', inputs: bravoInputs },
+      { id: ACCOUNTS.charlie, name: 'charlie' },
+      ...(extra.withDelta ? [{ id: ACCOUNTS.delta, name: 'delta' }] : []),
+    ],
+    { owner: 'platform' },
+  );
 }
 
 beforeAll(async () => {
-  emulator = await AwsEmulator.start({
-    credentials: [{ accessKeyId: KEY.AWS_ACCESS_KEY_ID, accountId: MANAGEMENT }],
-    accounts: [
-      { id: ACCOUNTS.alpha, assumableRoles: ['terraform'] },
-      { id: ACCOUNTS.bravo, assumableRoles: ['terraform'] },
-      { id: ACCOUNTS.charlie, assumableRoles: ['terraform'] },
-      // The role Terraform would assume in delta does not trust the caller.
-      { id: ACCOUNTS.delta, assumableRoles: [] },
-      { id: STATE_ACCOUNT, assumableRoles: ['state'] },
-    ],
-    buckets: [{ name: BUCKET, accountId: STATE_ACCOUNT, region: 'eu-west-1' }],
-  });
+  // The role Terraform would assume in delta does not trust the caller.
+  emulator = await startMatrixEmulator([ACCOUNTS.alpha, ACCOUNTS.bravo, ACCOUNTS.charlie], [{ id: ACCOUNTS.delta, assumableRoles: [] }]);
   // The config lives in a git repository of its own, as in a user's infrastructure repository.
   dir = mkdtempSync(join(tmpdir(), 'smr-matrix-'));
   writeFileSync(join(dir, 'accounts.yml'), config());
@@ -93,7 +64,7 @@ afterAll(async () => {
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; result: MatrixResult }> {
   runs += 1;
   const jsonFile = join(dir, `result-${runs}.json`);
-  const io = captureIo({ ...KEY });
+  const io = captureIo({ ...EMULATOR_KEY });
   const cwd = process.cwd();
   process.chdir(dir);
   try {
@@ -110,7 +81,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 const account = (result: MatrixResult, name: string) => result.accounts.find((entry) => entry.name === name)!;
 const addresses = (entries: readonly { address: string }[]) => entries.map((entry) => entry.address.replace('module.session_manager_role.', ''));
 const driftOf = (entry: AccountResult) => Object.fromEntries(entry.drift.map((drift) => [drift.address.replace('module.session_manager_role.', ''), drift.action === 'delete' ? 'deleted' : drift.attributes.map((attribute) => attribute.name)]));
-const stateLocks = () => emulator.bucketOutOfBand(BUCKET).listKeys().filter((key) => key.endsWith('.tflock'));
+const stateLocks = () => emulator.bucketOutOfBand(STATE_BUCKET).listKeys().filter((key) => key.endsWith('.tflock'));
 
 let planned: MatrixResult;
 
@@ -152,7 +123,7 @@ test('apply of the saved plans: a throttled account still succeeds, state and no
   expect(creates.length).toBeGreaterThan(1);
   for (const name of ['alpha', 'bravo', 'charlie'] as const) {
     expect(emulator.account(ACCOUNTS[name]).role(`ssm-${name}`).attachedPolicies).toHaveLength(1);
-    expect(emulator.bucketOutOfBand(BUCKET).getObjectJson(stateKey(ACCOUNTS[name]))).toMatchObject({ version: 4 });
+    expect(emulator.bucketOutOfBand(STATE_BUCKET).getObjectJson(stateKey(ACCOUNTS[name]))).toMatchObject({ version: 4 });
   }
   expect(stateLocks()).toEqual([]);
   // The lock was taken with a conditional write, the S3-native way.
@@ -234,21 +205,26 @@ test('--changed-since plans only the accounts whose configuration changed', asyn
   expect(result.run.changed_since).toMatchObject({ ref: 'HEAD', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
 });
 
+test('an account over its time limit is stopped and reported, its lock released', async () => {
+  // The provider alone takes longer than a second to start.
+  const { code, result } = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD', '--timeout', '1s');
+  expect(code).toBe(1);
+  expect(account(result, 'bravo')).toMatchObject({ status: 'failed', error: { phase: 'plan', message: expect.stringMatching(/^timed out after 1s during plan/) } });
+  expect(stateLocks()).toEqual([]);
+});
+
 test('SIGTERM during apply leaves the state readable and the lock released, and a re-run converges', async () => {
-  // Slow down one call of the apply, so that the signal arrives while Terraform is in the middle of it.
-  emulator.injectFault({ accountId: ACCOUNTS.alpha, action: 'CreatePolicyVersion', kind: 'Latency', delayMs: 8000 });
+  // Only bravo changed since HEAD, so only bravo is applied. One of its calls is slowed down, so that the signal
+  // arrives while Terraform is in the middle of the apply.
+  emulator.injectFault({ accountId: ACCOUNTS.bravo, action: 'UpdateRole', kind: 'Latency', delayMs: 8000 });
   const jsonFile = join(dir, 'interrupted.json');
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'session-manager-role.js'), 'apply', '--auto-approve', '-c', 'accounts.yml', '--work-dir', join(dir, 'work'), '--json', jsonFile], {
-    cwd: dir,
-    env: { ...process.env, ...KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['apply', '--auto-approve', '--changed-since', 'HEAD', '-c', 'accounts.yml', '--work-dir', join(dir, 'work'), '--json', jsonFile];
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'session-manager-role.js'), ...args], { cwd: dir, env: { ...process.env, ...EMULATOR_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   let running = true;
-  void exited.then(() => (running = false));
-  while (running && !emulator.requests.some((request) => request.accountId === ACCOUNTS.alpha && request.action === 'CreatePolicyVersion')) {
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => (running = false));
+  while (running && !emulator.requests.some((request) => request.accountId === ACCOUNTS.bravo && request.action === 'UpdateRole')) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   expect({ running, stderr }).toEqual({ running: true, stderr: expect.any(String) });
@@ -257,24 +233,21 @@ test('SIGTERM during apply leaves the state readable and the lock released, and 
   emulator.clearFaults();
   expect(stderr).toMatch(/SIGTERM: stopping/);
   const interrupted = JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult;
-  expect(account(interrupted, 'alpha')).toMatchObject({ status: 'cancelled', error: { phase: 'apply' } });
-  for (const id of [ACCOUNTS.alpha, ACCOUNTS.bravo, ACCOUNTS.charlie]) {
-    expect(emulator.bucketOutOfBand(BUCKET).getObjectJson(stateKey(id))).toMatchObject({ version: 4 });
-  }
+  expect(account(interrupted, 'bravo')).toMatchObject({ status: 'cancelled', error: { phase: 'apply' } });
+  expect(emulator.bucketOutOfBand(STATE_BUCKET).getObjectJson(stateKey(ACCOUNTS.bravo))).toMatchObject({ version: 4 });
   expect(stateLocks()).toEqual([]);
 
-  const rerun = await cli('apply', '-c', 'accounts.yml', '--auto-approve');
+  const rerun = await cli('apply', '-c', 'accounts.yml', '--auto-approve', '--changed-since', 'HEAD');
   expect(rerun.code).toBe(0);
-  expect(rerun.result.accounts.every((entry) => entry.status === 'applied' || entry.status === 'no_changes')).toBe(true);
-  const after = await cli('plan', '-c', 'accounts.yml');
+  expect(account(rerun.result, 'bravo').status).toBe('applied');
+  const after = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD');
   expect(after.code).toBe(0);
-  expect(after.result.accounts.map((entry) => [entry.name, entry.status, entry.drift.length])).toEqual([
-    ['alpha', 'no_changes', 0],
-    ['bravo', 'no_changes', 0],
-    ['charlie', 'no_changes', 0],
-  ]);
-  expect(emulator.account(ACCOUNTS.alpha).role('ssm-alpha').assumeRolePolicyDocument).toContain('ec2.amazonaws.com');
-  expect(emulator.account(ACCOUNTS.bravo).role('ssm-bravo').attachedPolicies).toEqual([`arn:aws:iam::${ACCOUNTS.bravo}:policy/ssm-bravo-session-manager`]);
-  expect(emulator.account(ACCOUNTS.bravo).role('ssm-bravo').maxSessionDuration).toBe(7200);
+  expect(account(after.result, 'bravo')).toMatchObject({ status: 'no_changes', drift: [] });
+  const bravo = emulator.account(ACCOUNTS.bravo).role('ssm-bravo');
+  expect({ attached: bravo.attachedPolicies, inline: [...bravo.inlinePolicies.keys()], duration: bravo.maxSessionDuration }).toEqual({
+    attached: [`arn:aws:iam::${ACCOUNTS.bravo}:policy/ssm-bravo-session-manager`],
+    inline: [],
+    duration: 7200,
+  });
   expect(stateLocks()).toEqual([]);
-}, 600_000);
+});

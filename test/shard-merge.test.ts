@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { parseConfig } from '../engine/config-loader';
 import { MergeError, mergeResults } from '../engine/merge';
-import { AccountResult, MatrixResult, assembleResult, skippedResult } from '../engine/result';
+import { AccountResult, MatrixResult } from '../engine/result';
+import { assembleResult, skippedResult } from '../engine/result-assembly';
 import { parseShard, shardAccounts } from '../engine/shard';
 
 test.each([1, 2, 3, 7, 200])('%i accounts in 1 to 8 shards: balanced, in order, each once', (size) => {

@@ -1,6 +1,7 @@
 /**
- * Whole lifecycles with the real Terraform CLI and AWS provider against the local IAM/STS emulator: two accounts
- * reached through assume_role, the minimal module in both and the logging module in the second.
+ * A whole lifecycle with the real Terraform CLI and AWS provider against the local IAM/STS emulator, every list
+ * paged one item at a time: two accounts reached through assume_role, the minimal module in both and the logging
+ * module in the second, created and destroyed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,7 +80,7 @@ async function plan(): Promise<Map<string, string>> {
 
 const apply = () => terraformOk(dir, ['apply', '-input=false', '-no-color', 'tfplan']);
 
-test('create, converge, detect and revert changes made outside Terraform, destroy', async () => {
+test('create in two accounts through assume_role, then destroy, even with a policy attached by hand', async () => {
   // Create: six resources per module call, nothing in the management account.
   const creation = await plan();
   expect(creation.size).toBe(18);
@@ -94,28 +95,13 @@ test('create, converge, detect and revert changes made outside Terraform, destro
   expect(emulator.account(MANAGEMENT).roles.size).toBe(0);
   expect(emulator.requests.filter((r) => r.action === 'AssumeRole').length).toBeGreaterThan(0);
 
-  // Converged: a second plan changes nothing.
-  expect(await plan()).toEqual(new Map());
-
-  // Someone attaches an admin policy and adds a tag by hand in account A.
+  // Someone attaches an admin policy by hand in account A. (Detecting and reverting such changes, with the engine,
+  // is matrix-engine.test.ts.)
   const console = emulator.outOfBand(ACCOUNT_A);
   const admin = console.createPolicy('AdministratorAccess', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
   console.attachRolePolicy(ROLE, admin);
-  console.tagRole(ROLE, 'owner', 'someone');
-  const drift = await plan();
-  expect(drift).toEqual(
-    new Map([
-      ['module.account_a.aws_iam_role.this', 'update'],
-      ['module.account_a.aws_iam_role_policy_attachments_exclusive.this', 'update'],
-    ]),
-  );
-  await apply();
-  const role = emulator.account(ACCOUNT_A).role(ROLE);
-  expect(role.attachedPolicies).toEqual([`arn:aws:iam::${ACCOUNT_A}:policy/${POLICY}`]);
-  expect([...role.tags]).toEqual([['team', 'platform']]);
-  expect(await plan()).toEqual(new Map());
 
-  // Destroy leaves both accounts as they were (but for the policy made by hand).
+  // Destroy detaches it too, and leaves both accounts as they were (but for the policy made by hand).
   await terraformOk(dir, ['destroy', '-auto-approve', '-input=false', '-no-color']);
   for (const account of [ACCOUNT_A, ACCOUNT_B]) {
     const iam = emulator.account(account);

@@ -11,40 +11,25 @@ import { MatrixResult } from '../../engine/result';
 import { renderDriftIssue } from '../../report/drift-issue';
 import { renderJobSummary } from '../../report/job-summary';
 import { renderPlanComment } from '../../report/pr-comment';
-import { AwsEmulator } from '../../test/support/aws-emulator';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../../test/support/emulator-matrix';
 
 const OUTPUT = join(process.cwd(), 'demo-output');
-const KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const ACCOUNTS = { 'prod-eu': '210000000001', dev: '210000000002', sandbox: '210000000003' };
-const STATE_ACCOUNT = '999999999999';
 const COMMIT = '5e5510d0c0ffee00000000000000000000000042';
 
 function config(endpoint: string): string {
-  return `# Written by npm run demo: three accounts of a local AWS emulator, state in its S3 bucket.
-version: 1
-defaults:
-  region: eu-west-1
-  variant: minimal
-  role_arn: "arn:aws:iam::{account_id}:role/terraform"
-  inputs: { role_name: "ssm-{name}" }
-  tags: { owner: platform, managed-by: session-manager-role }
-  endpoints: { iam: "${endpoint}", sts: "${endpoint}" }
-backend:
-  s3:
-    bucket: org-tfstate
-    region: eu-west-1
-    key: "session-manager-role/{account_id}.tfstate"
-    role_arn: "arn:aws:iam::${STATE_ACCOUNT}:role/state"
-    use_path_style: true
-    endpoints: { s3: "${endpoint}", sts: "${endpoint}" }
-accounts:
-  - id: "${ACCOUNTS['prod-eu']}"
-    name: prod-eu
-    variant: logging
-    inputs: { s3_bucket_name: org-session-logs, s3_key_prefix: prod-eu/, cloudwatch_log_group_name: /ssm/sessions }
-  - { id: "${ACCOUNTS.dev}", name: dev }
-  - { id: "${ACCOUNTS.sandbox}", name: sandbox }
-`;
+  const accounts = [
+    {
+      id: ACCOUNTS['prod-eu'],
+      name: 'prod-eu',
+      variant: 'logging' as const,
+      inputs: { s3_bucket_name: 'org-session-logs', s3_key_prefix: 'prod-eu/', cloudwatch_log_group_name: '/ssm/sessions' },
+    },
+    { id: ACCOUNTS.dev, name: 'dev' },
+    { id: ACCOUNTS.sandbox, name: 'sandbox' },
+  ];
+  const header = '# Written by npm run demo: three accounts of a local AWS emulator, state in its S3 bucket.\n';
+  return header + emulatorMatrixConfig(endpoint, accounts, { owner: 'platform', 'managed-by': 'session-manager-role' });
 }
 
 function step(title: string): void {
@@ -54,7 +39,7 @@ function step(title: string): void {
 /** Runs the command line as a user would, and checks it ended the way this step expects. */
 async function cli(expectedExit: number, ...args: string[]): Promise<MatrixResult | undefined> {
   const json = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-  const code = await main([...args, '--work-dir', join(OUTPUT, 'work')], { stdout: process.stdout, stderr: process.stderr, env: { ...process.env, ...KEY }, signals: process });
+  const code = await main([...args, '--work-dir', join(OUTPUT, 'work')], { stdout: process.stdout, stderr: process.stderr, env: { ...process.env, ...EMULATOR_KEY }, signals: process });
   if (code !== expectedExit) throw new Error(`session-manager-role ${args[0]} exited with ${code}, expected ${expectedExit}`);
   return json ? (JSON.parse(readFileSync(json, 'utf8')) as MatrixResult) : undefined;
 }
@@ -62,11 +47,7 @@ async function cli(expectedExit: number, ...args: string[]): Promise<MatrixResul
 async function demo(): Promise<void> {
   rmSync(OUTPUT, { recursive: true, force: true });
   mkdirSync(OUTPUT, { recursive: true });
-  const emulator = await AwsEmulator.start({
-    credentials: [{ accessKeyId: KEY.AWS_ACCESS_KEY_ID, accountId: '111111111111' }],
-    accounts: [...Object.values(ACCOUNTS).map((id) => ({ id, assumableRoles: ['terraform'] })), { id: STATE_ACCOUNT, assumableRoles: ['state'] }],
-    buckets: [{ name: 'org-tfstate', accountId: STATE_ACCOUNT, region: 'eu-west-1' }],
-  });
+  const emulator = await startMatrixEmulator(Object.values(ACCOUNTS));
   try {
     const configFile = join(OUTPUT, 'accounts.yml');
     writeFileSync(configFile, config(emulator.endpoint));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planFingerprint, planShape } from '../../engine/fingerprint';
-import { AccountResult, MatrixResult, assembleResult } from '../../engine/result';
+import { AccountResult, MatrixResult } from '../../engine/result';
+import { assembleResult } from '../../engine/result-assembly';
 
 /** A result the real engine wrote (test/fixtures/results/), from runs against the emulator. */
 export function fixtureResult(name: 'plan-mixed' | 'drift-mixed'): MatrixResult {
