@@ -2,7 +2,7 @@
  * The generated modules and the examples under the real Terraform CLI and AWS provider (from the mirror, offline):
  * they initialize and validate, and Terraform rejects bad input with the module's own messages before any API call.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODULE_VARIANTS, moduleName } from '../lib';
@@ -11,7 +11,8 @@ import { badInputRounds, expectedMessage } from './support/bad-inputs';
 import { jsonDiagnostics, terraform, terraformOk, writeAwsProvider } from './support/terraform';
 
 const REPO = join(__dirname, '..');
-const EXAMPLES = readdirSync(join(REPO, 'examples'));
+// Root configurations: the example folders that hold Terraform (examples/ also holds workflows and the demo).
+const EXAMPLES = readdirSync(join(REPO, 'examples')).filter((name) => existsSync(join(REPO, 'examples', name, 'main.tf')));
 const ACCOUNT = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', accountId: '111111111111' };
 
 let workdir: string;

@@ -41629,60 +41629,10 @@ var import_node_path5 = require("node:path");
 // engine/plan-normalise.ts
 var import_node_util3 = require("node:util");
 
-// package.json
-var version = "0.1.0";
-
-// engine/version.ts
-var TOOL_VERSION = version;
-
 // engine/result.ts
 var RESULT_VERSION = 1;
 var SENSITIVE = "(sensitive value)";
 var UNKNOWN = "(known after apply)";
-function skippedResult(account, reason) {
-  return {
-    id: account.id,
-    name: account.name,
-    variant: account.variant,
-    region: account.region,
-    status: "skipped",
-    reason,
-    counts: { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 },
-    changes: [],
-    drift: [],
-    outputs: [],
-    duration_ms: 0,
-    phases: []
-  };
-}
-function assembleResult(command, accounts, run2) {
-  return {
-    version: RESULT_VERSION,
-    tool: { name: "session-manager-role", version: TOOL_VERSION },
-    command,
-    run: run2,
-    fingerprint: matrixFingerprint(accounts),
-    summary: summarise(accounts),
-    accounts
-  };
-}
-function summarise(accounts) {
-  const sum = (key) => accounts.reduce((total, account) => total + account.counts[key], 0);
-  const byStatus = { no_changes: 0, changes: 0, applied: 0, skipped: 0, refused: 0, failed: 0, cancelled: 0 };
-  for (const account of accounts) byStatus[account.status] += 1;
-  return {
-    accounts: accounts.length,
-    by_status: byStatus,
-    with_changes: accounts.filter((account) => account.changes.length > 0).length,
-    with_drift: accounts.filter((account) => account.drift.length > 0).length,
-    add: sum("add"),
-    change: sum("change"),
-    destroy: sum("destroy"),
-    replace: sum("replace"),
-    import: sum("import"),
-    move: sum("move")
-  };
-}
 
 // engine/plan-normalise.ts
 var NOT_DRIFT = {
@@ -42168,6 +42118,58 @@ function formatDuration(ms) {
   const minutes = Math.floor(ms / 6e4);
   const seconds = Math.round(ms % 6e4 / 1e3);
   return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}
+
+// package.json
+var version = "0.1.0";
+
+// engine/version.ts
+var TOOL_VERSION = version;
+
+// engine/result-assembly.ts
+function skippedResult(account, reason) {
+  return {
+    id: account.id,
+    name: account.name,
+    variant: account.variant,
+    region: account.region,
+    status: "skipped",
+    reason,
+    counts: { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 },
+    changes: [],
+    drift: [],
+    outputs: [],
+    duration_ms: 0,
+    phases: []
+  };
+}
+function assembleResult(command, accounts, run2) {
+  return {
+    version: RESULT_VERSION,
+    tool: { name: "session-manager-role", version: TOOL_VERSION },
+    command,
+    run: run2,
+    fingerprint: matrixFingerprint(accounts),
+    summary: summarise(accounts),
+    accounts
+  };
+}
+function summarise(accounts) {
+  const sum = (key) => accounts.reduce((total, account) => total + account.counts[key], 0);
+  const byStatus = { no_changes: 0, changes: 0, applied: 0, skipped: 0, refused: 0, failed: 0, cancelled: 0 };
+  for (const account of accounts) byStatus[account.status] += 1;
+  return {
+    accounts: accounts.length,
+    by_status: byStatus,
+    with_changes: accounts.filter((account) => account.changes.length > 0).length,
+    with_drift: accounts.filter((account) => account.drift.length > 0).length,
+    add: sum("add"),
+    change: sum("change"),
+    destroy: sum("destroy"),
+    replace: sum("replace"),
+    import: sum("import"),
+    move: sum("move")
+  };
 }
 
 // engine/shard.ts
