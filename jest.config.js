@@ -18,4 +18,6 @@ module.exports = {
     '^@actions/(workflow-parser|expressions)/(.*)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
   },
   testTimeout: 120000,
+  // Jest's default leaves a core idle; most test time is Terraform waiting on the emulator or on its provider's start.
+  maxWorkers: '100%',
 };
