@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplyMode } from '../engine/account-run';
-import { changedAccounts } from '../engine/changed-since';
+import { changedAccounts, unchangedAccounts } from '../engine/changed-since';
 import { MatrixConfig } from '../engine/config';
 import { ConfigError, formatProblem, loadConfig } from '../engine/config-loader';
 import { runMatrix } from '../engine/matrix-run';
-import { MergeError, mergeResults } from '../engine/merge';
+import { mergeResults } from '../engine/merge';
 import { Command, EXIT_CODES, MatrixResult, exitCode } from '../engine/result';
 import { readResult, writeResult } from '../engine/result-file';
 import { parseShard } from '../engine/shard';
@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       io.stderr.write(`${(error as Error).message}\n\n${commandHelp(command)}`);
       return EXIT_CODES.failure;
     }
-    if (error instanceof MergeError || error instanceof Error) {
+    if (error instanceof Error) {
       io.stderr.write(`session-manager-role ${command.name}: ${error.message}\n`);
       return EXIT_CODES.failure;
     }
@@ -115,16 +115,20 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
   const ref = text(options, 'changed-since');
   if (ref !== undefined && command === 'drift') throw new UsageError('drift always covers every account: --changed-since does not apply');
   const changes = ref ? await changedAccounts(config, ref, { builtInModules: BUILT_IN_MODULES }) : undefined;
-  const skip = changes
-    ? new Map(config.accounts.filter((account) => !changes.changed.has(account.id)).map((account) => [account.id, `unchanged since ${ref} (${changes.commit.slice(0, 7)})`]))
-    : undefined;
 
   // The first signal stops the run cleanly (Terraform finishes its step, writes state, releases locks); the result
-  // is still written. Terraform runs in its own process group, so it hears the signal only from us.
+  // is still written. Terraform runs in its own process group, so it hears the signal only from us. A second signal
+  // is a user who will not wait: Terraform is killed, as Terraform itself does on a second Ctrl-C.
   const stop = new AbortController();
+  const kill = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!stop.signal.aborted) io.stderr.write(`\n${signal}: stopping; waiting for Terraform to finish its current step and release the state locks…\n`);
-    stop.abort();
+    if (stop.signal.aborted) {
+      io.stderr.write(`\n${signal} again: killing Terraform now; a state lock may stay held (terraform force-unlock).\n`);
+      kill.abort();
+    } else {
+      io.stderr.write(`\n${signal}: stopping; waiting for Terraform to finish its current step and release the state locks (again to kill it)…\n`);
+      stop.abort();
+    }
   };
   io.signals.on('SIGINT', onSignal);
   io.signals.on('SIGTERM', onSignal);
@@ -141,10 +145,11 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       runId: text(options, 'run-id'),
       apply,
       shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
-      skip,
+      skip: changes ? unchangedAccounts(config, changes) : undefined,
       changedSince: changes ? { ref: changes.ref, commit: changes.commit } : undefined,
       env: io.env,
       signal: stop.signal,
+      kill: kill.signal,
       onProgress: options.quiet
         ? undefined
         : (event) => {

@@ -34,6 +34,8 @@ export interface AccountRunOptions {
   readonly timeoutMs?: number;
   readonly apply?: ApplyMode;
   readonly cancel: AbortSignal;
+  /** Kills Terraform at once (after a second Ctrl-C): state may go unwritten, locks stay held. */
+  readonly kill?: AbortSignal;
   readonly onPhase: (phase: Phase, state: 'started' | 'finished' | 'failed') => void;
 }
 
@@ -256,6 +258,7 @@ class AccountRun {
       env: { ...this.options.setup.env, TF_VAR_session_name: sessionName(this.options.runId) },
       log: this.log,
       signal: this.abort.signal,
+      kill: this.options.kill,
       stdout,
     });
     if (exit.exitCode !== null && success.includes(exit.exitCode) && !exit.interrupted) return exit;
@@ -267,7 +270,7 @@ class AccountRun {
   /** Why the run stopped early: its time limit, or a cancellation of the whole matrix. */
   private stopped(phase: Phase, killed = false): StepFailure {
     const how = killed
-      ? '; Terraform did not stop when asked and was killed: check the state lock'
+      ? '; Terraform was killed before it stopped by itself: check the state lock (terraform force-unlock)'
       : phase === 'prepare'
         ? ''
         : '; Terraform was interrupted, wrote its state and released the lock';

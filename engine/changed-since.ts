@@ -58,6 +58,12 @@ export async function changedAccounts(config: MatrixConfig, ref: string, options
   return { ref, commit, changed };
 }
 
+/** The accounts a run can skip, each with the reason the result gives: unchanged since the revision. */
+export function unchangedAccounts(config: MatrixConfig, changes: ChangedAccounts): Map<string, string> {
+  const reason = `unchanged since ${changes.ref} (${changes.commit.slice(0, 7)})`;
+  return new Map(config.accounts.filter((account) => !changes.changed.has(account.id)).map((account) => [account.id, reason]));
+}
+
 /** The parts of an account's root configuration that differ, named as a reader of a plan comment would. */
 function differences(before: ResolvedAccount, after: ResolvedAccount): string[] {
   // One fixed directory for both: relative module paths compare equal when the module folder is the same.

@@ -47,6 +47,8 @@ export interface MatrixRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Aborting stops the run: running accounts are interrupted cleanly, waiting ones are not started. */
   readonly signal?: AbortSignal;
+  /** Aborting kills every running Terraform at once: for a user who will not wait for a clean stop. */
+  readonly kill?: AbortSignal;
   readonly onProgress?: (event: ProgressEvent) => void;
   /** @default 30000 */
   readonly heartbeatMs?: number;
@@ -98,6 +100,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
           timeoutMs: options.timeoutMs,
           apply: options.apply,
           cancel,
+          kill: options.kill,
           onPhase: (phase, state) => {
             running.set(account, { phase, started });
             progress({ kind: 'phase', account, phase, state, elapsedMs: Date.now() - started });

@@ -12,6 +12,8 @@ export interface TerraformInvocation {
   readonly signal?: AbortSignal;
   /** Milliseconds between asking Terraform to stop and killing it. @default 120000 */
   readonly killAfterMs?: number;
+  /** Aborting kills Terraform and its providers at once: state may go unwritten and the lock stay held. */
+  readonly kill?: AbortSignal;
   /**
    * What stdout holds: `text` (kept only as a tail, for error excerpts), `data` (a JSON document such as `show -json`,
    * kept whole), or `events` (the machine-readable UI of `-json` commands: one JSON message per line).
@@ -89,6 +91,12 @@ export function runTerraform(invocation: TerraformInvocation): Promise<Terraform
 
     let interrupted = false;
     let killTimer: NodeJS.Timeout | undefined;
+    const killNow = () => {
+      if (child.exitCode !== null) return;
+      interrupted = true;
+      invocation.log.write('\n[session-manager-role] killing Terraform now, as asked: check the state lock\n');
+      signalProcess(child.pid === undefined ? undefined : -child.pid, 'SIGKILL');
+    };
     const interrupt = () => {
       if (interrupted || child.exitCode !== null) return;
       interrupted = true;
@@ -102,14 +110,20 @@ export function runTerraform(invocation: TerraformInvocation): Promise<Terraform
     };
     if (invocation.signal?.aborted) interrupt();
     invocation.signal?.addEventListener('abort', interrupt, { once: true });
+    if (invocation.kill?.aborted) killNow();
+    invocation.kill?.addEventListener('abort', killNow, { once: true });
+    const unlisten = () => {
+      invocation.signal?.removeEventListener('abort', interrupt);
+      invocation.kill?.removeEventListener('abort', killNow);
+    };
 
     child.on('error', (error) => {
-      invocation.signal?.removeEventListener('abort', interrupt);
+      unlisten();
       reject(new Error(`could not start Terraform (${invocation.binary}): ${error.message}`));
     });
     child.on('close', (exitCode) => {
       clearTimeout(killTimer);
-      invocation.signal?.removeEventListener('abort', interrupt);
+      unlisten();
       event(partialLine);
       invocation.log.write(`[exit ${exitCode ?? 'killed'}]\n`);
       resolve({

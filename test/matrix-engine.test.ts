@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { main } from '../cli/main';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { resultProblems } from '../engine/result-file';
-import { AwsEmulator } from './support/aws-emulator';
+import { AwsEmulator, LoggedRequest } from './support/aws-emulator';
 import { captureIo } from './support/cli';
 import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from './support/emulator-matrix';
 
 const REPO = join(__dirname, '..');
+const WORKER_CWD = process.cwd();
 const MANAGEMENT = '111111111111';
 const ACCOUNTS = { alpha: '210000000001', bravo: '210000000002', charlie: '210000000003', delta: '210000000004' };
 
@@ -65,7 +66,6 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   runs += 1;
   const jsonFile = join(dir, `result-${runs}.json`);
   const io = captureIo({ ...EMULATOR_KEY });
-  const cwd = process.cwd();
   process.chdir(dir);
   try {
     const workDir = args[0] === 'merge' ? [] : ['--work-dir', join(dir, 'work')];
@@ -74,7 +74,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     expect(resultProblems(result)).toEqual([]);
     return { code, stdout: io.stdoutText(), stderr: io.stderrLines().join('\n'), result };
   } finally {
-    process.chdir(cwd);
+    // The worker's own directory, not the one found on entry: shards run concurrently and would restore each other's.
+    process.chdir(WORKER_CWD);
   }
 }
 
@@ -213,27 +214,45 @@ test('an account over its time limit is stopped and reported, its lock released'
   expect(stateLocks()).toEqual([]);
 });
 
-test('SIGTERM during apply leaves the state readable and the lock released, and a re-run converges', async () => {
-  // Only bravo changed since HEAD, so only bravo is applied. One of its calls is slowed down, so that the signal
-  // arrives while Terraform is in the middle of the apply.
+/**
+ * Starts an apply of the accounts changed since HEAD (bravo) as a process, and sends SIGTERM in the middle of the
+ * apply; with `again`, a second SIGTERM while Terraform, stopping, writes bravo's state.
+ */
+async function interruptedApply(again: boolean): Promise<{ code: number | null; stderr: string; result: MatrixResult }> {
+  // One of bravo's calls is slowed down, so that the signal arrives while Terraform is in the middle of the apply.
   emulator.injectFault({ accountId: ACCOUNTS.bravo, action: 'UpdateRole', kind: 'Latency', delayMs: 8000 });
-  const jsonFile = join(dir, 'interrupted.json');
+  const jsonFile = join(dir, `interrupted-${again ? 2 : 1}.json`);
   const args = ['apply', '--auto-approve', '--changed-since', 'HEAD', '-c', 'accounts.yml', '--work-dir', join(dir, 'work'), '--json', jsonFile];
   const child = spawn(process.execPath, [join(REPO, 'bin', 'session-manager-role.js'), ...args], { cwd: dir, env: { ...process.env, ...EMULATOR_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   let running = true;
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => (running = false));
-  while (running && !emulator.requests.some((request) => request.accountId === ACCOUNTS.bravo && request.action === 'UpdateRole')) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  const until = async (seen: (request: LoggedRequest) => boolean) => {
+    const from = emulator.requests.length;
+    while (running && !emulator.requests.slice(from).some(seen)) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect({ running, stderr }).toEqual({ running: true, stderr: expect.any(String) });
+  };
+  await until((request) => request.accountId === ACCOUNTS.bravo && request.action === 'UpdateRole');
+  if (again) {
+    // Interrupted, Terraform stops at once and writes its state: that write is held, so the second signal finds it busy.
+    emulator.injectFault({ action: 'PutObject', key: stateKey(ACCOUNTS.bravo), kind: 'Latency', delayMs: 10_000 });
   }
-  expect({ running, stderr }).toEqual({ running: true, stderr: expect.any(String) });
   child.kill('SIGTERM');
-  expect(await exited).toBe(1);
+  if (again) {
+    await until((request) => request.action === 'PutObject' && request.params.Key === stateKey(ACCOUNTS.bravo));
+    child.kill('SIGTERM');
+  }
+  const code = await exited;
   emulator.clearFaults();
+  return { code, stderr, result: JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult };
+}
+
+test('SIGTERM during apply leaves the state readable and the lock released, and a re-run converges', async () => {
+  const { code, stderr, result } = await interruptedApply(false);
+  expect(code).toBe(1);
   expect(stderr).toMatch(/SIGTERM: stopping/);
-  const interrupted = JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult;
-  expect(account(interrupted, 'bravo')).toMatchObject({ status: 'cancelled', error: { phase: 'apply' } });
+  expect(account(result, 'bravo')).toMatchObject({ status: 'cancelled', error: { phase: 'apply', message: expect.stringMatching(/interrupted, wrote its state and released the lock/) } });
   expect(emulator.bucketOutOfBand(STATE_BUCKET).getObjectJson(stateKey(ACCOUNTS.bravo))).toMatchObject({ version: 4 });
   expect(stateLocks()).toEqual([]);
 
@@ -250,4 +269,14 @@ test('SIGTERM during apply leaves the state readable and the lock released, and 
     duration: 7200,
   });
   expect(stateLocks()).toEqual([]);
+});
+
+test('a second signal kills Terraform at once, and says the lock may be left', async () => {
+  writeFileSync(join(dir, 'accounts.yml'), config({ bravoSessionHours: 3 }));
+  const { code, stderr, result } = await interruptedApply(true);
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/SIGTERM again: killing Terraform now/);
+  expect(account(result, 'bravo')).toMatchObject({ status: 'cancelled', error: { message: expect.stringMatching(/killed before it stopped by itself: check the state lock/) } });
+  // What `terraform force-unlock` would do, if the kill left the lock behind.
+  for (const lock of stateLocks()) emulator.bucketOutOfBand(STATE_BUCKET).deleteObject(lock);
 });

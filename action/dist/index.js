@@ -41414,6 +41414,10 @@ async function changedAccounts(config, ref, options) {
   }
   return { ref, commit, changed };
 }
+function unchangedAccounts(config, changes) {
+  const reason = `unchanged since ${changes.ref} (${changes.commit.slice(0, 7)})`;
+  return new Map(config.accounts.filter((account) => !changes.changed.has(account.id)).map((account) => [account.id, reason]));
+}
 function differences(before, after) {
   const a = rootConfiguration(before, (0, import_node_path4.dirname)(before.module.localDirectory ?? "/"));
   const b = rootConfiguration(after, (0, import_node_path4.dirname)(after.module.localDirectory ?? "/"));
@@ -41834,6 +41838,12 @@ $ terraform ${invocation.args.join(" ")}
     child.stderr.on("data", (chunk) => text(chunk.toString("utf8")));
     let interrupted = false;
     let killTimer;
+    const killNow = () => {
+      if (child.exitCode !== null) return;
+      interrupted = true;
+      invocation.log.write("\n[session-manager-role] killing Terraform now, as asked: check the state lock\n");
+      signalProcess(child.pid === void 0 ? void 0 : -child.pid, "SIGKILL");
+    };
     const interrupt = () => {
       if (interrupted || child.exitCode !== null) return;
       interrupted = true;
@@ -41847,13 +41857,19 @@ $ terraform ${invocation.args.join(" ")}
     };
     if (invocation.signal?.aborted) interrupt();
     invocation.signal?.addEventListener("abort", interrupt, { once: true });
-    child.on("error", (error2) => {
+    if (invocation.kill?.aborted) killNow();
+    invocation.kill?.addEventListener("abort", killNow, { once: true });
+    const unlisten = () => {
       invocation.signal?.removeEventListener("abort", interrupt);
+      invocation.kill?.removeEventListener("abort", killNow);
+    };
+    child.on("error", (error2) => {
+      unlisten();
       reject(new Error(`could not start Terraform (${invocation.binary}): ${error2.message}`));
     });
     child.on("close", (exitCode) => {
       clearTimeout(killTimer);
-      invocation.signal?.removeEventListener("abort", interrupt);
+      unlisten();
       event(partialLine);
       invocation.log.write(`[exit ${exitCode ?? "killed"}]
 `);
@@ -42075,6 +42091,7 @@ var AccountRun = class {
       env: { ...this.options.setup.env, TF_VAR_session_name: sessionName(this.options.runId) },
       log: this.log,
       signal: this.abort.signal,
+      kill: this.options.kill,
       stdout
     });
     if (exit.exitCode !== null && success.includes(exit.exitCode) && !exit.interrupted) return exit;
@@ -42084,7 +42101,7 @@ var AccountRun = class {
   }
   /** Why the run stopped early: its time limit, or a cancellation of the whole matrix. */
   stopped(phase, killed = false) {
-    const how = killed ? "; Terraform did not stop when asked and was killed: check the state lock" : phase === "prepare" ? "" : "; Terraform was interrupted, wrote its state and released the lock";
+    const how = killed ? "; Terraform was killed before it stopped by itself: check the state lock (terraform force-unlock)" : phase === "prepare" ? "" : "; Terraform was interrupted, wrote its state and released the lock";
     if (this.timedOut) return new StepFailure(phase, "failed", `timed out after ${formatDuration(this.options.timeoutMs)} during ${phase}${how}`);
     if (phase === "prepare") return new StepFailure(phase, "cancelled", "cancelled before it started");
     return new StepFailure(phase, "cancelled", `cancelled during ${phase}${how}`);
@@ -42230,6 +42247,7 @@ async function runMatrix(options) {
           timeoutMs: options.timeoutMs,
           apply: options.apply,
           cancel,
+          kill: options.kill,
           onPhase: (phase, state) => {
             running.set(account, { phase, started });
             progress({ kind: "phase", account, phase, state, elapsedMs: Date.now() - started });
@@ -43645,6 +43663,7 @@ function readInputs(input) {
   if (!githubToken) problems.push("github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access");
   const results = input("results").split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === "report" && results.length === 0) problems.push("results must name the shard result files (or folders holding them) for command report");
+  if (command === "drift" && optional("changed-since")) problems.push("changed-since does not apply to drift: a drift check always covers every account");
   const lockTimeoutMs = duration("lock-timeout");
   const inputs = {
     command,
@@ -43751,7 +43770,7 @@ async function produceResult(inputs, signal, publication) {
   }
   const config = loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES });
   const apply = inputs.command === "apply" ? await reviewedApply(inputs, publication) : void 0;
-  const changes = inputs.changedSince && inputs.command !== "drift" ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : void 0;
+  const changes = inputs.changedSince ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : void 0;
   const progress = new ProgressLines(inputs.command);
   return runMatrix({
     config,
@@ -43763,7 +43782,7 @@ async function produceResult(inputs, signal, publication) {
     lockTimeout: inputs.lockTimeout,
     apply,
     shard: inputs.shard,
-    skip: changes ? unchangedAccounts(config, changes.changed, `unchanged since ${inputs.changedSince} (${changes.commit.slice(0, 7)})`) : void 0,
+    skip: changes ? unchangedAccounts(config, changes) : void 0,
     changedSince: changes ? { ref: changes.ref, commit: changes.commit } : void 0,
     signal,
     onProgress: (event) => {
@@ -43771,9 +43790,6 @@ async function produceResult(inputs, signal, publication) {
       if (line) info(line);
     }
   });
-}
-function unchangedAccounts(config, changed, reason) {
-  return new Map(config.accounts.filter((account) => !changed.has(account.id)).map((account) => [account.id, reason]));
 }
 function resultFiles(entries) {
   return entries.flatMap(

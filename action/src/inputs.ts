@@ -69,6 +69,7 @@ export function readInputs(input: InputReader): ActionInputs {
   if (!githubToken) problems.push('github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access');
   const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
+  if (command === 'drift' && optional('changed-since')) problems.push('changed-since does not apply to drift: a drift check always covers every account');
   const lockTimeoutMs = duration('lock-timeout');
 
   const inputs: ActionInputs = {

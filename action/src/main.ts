@@ -3,8 +3,7 @@ import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { ApplyMode } from '../../engine/account-run';
-import { changedAccounts } from '../../engine/changed-since';
-import { MatrixConfig } from '../../engine/config';
+import { changedAccounts, unchangedAccounts } from '../../engine/changed-since';
 import { ConfigError, loadConfig } from '../../engine/config-loader';
 import { runMatrix } from '../../engine/matrix-run';
 import { mergeResults } from '../../engine/merge';
@@ -63,7 +62,7 @@ async function produceResult(inputs: ActionInputs, signal: AbortSignal, publicat
   }
   const config = loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES });
   const apply = inputs.command === 'apply' ? await reviewedApply(inputs, publication) : undefined;
-  const changes = inputs.changedSince && inputs.command !== 'drift' ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : undefined;
+  const changes = inputs.changedSince ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : undefined;
   const progress = new ProgressLines(inputs.command);
   return runMatrix({
     config,
@@ -75,7 +74,7 @@ async function produceResult(inputs: ActionInputs, signal: AbortSignal, publicat
     lockTimeout: inputs.lockTimeout,
     apply,
     shard: inputs.shard,
-    skip: changes ? unchangedAccounts(config, changes.changed, `unchanged since ${inputs.changedSince} (${changes.commit.slice(0, 7)})`) : undefined,
+    skip: changes ? unchangedAccounts(config, changes) : undefined,
     changedSince: changes ? { ref: changes.ref, commit: changes.commit } : undefined,
     signal,
     onProgress: (event) => {
@@ -83,10 +82,6 @@ async function produceResult(inputs: ActionInputs, signal: AbortSignal, publicat
       if (line) core.info(line);
     },
   });
-}
-
-function unchangedAccounts(config: MatrixConfig, changed: ReadonlyMap<string, string>, reason: string): Map<string, string> {
-  return new Map(config.accounts.filter((account) => !changed.has(account.id)).map((account) => [account.id, reason]));
 }
 
 /** Files named by the `results` input, and the `.json` files of folders it names. */

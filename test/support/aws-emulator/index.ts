@@ -250,7 +250,8 @@ export class AwsEmulator {
   private async applyFault(fault: Fault | undefined, service: SignedService): Promise<AwsError | undefined> {
     if (!fault) return undefined;
     if (fault.kind === 'Latency') {
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+      // Unreferenced: a held answer whose client has gone must not keep the test process alive.
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0).unref());
       return undefined;
     }
     return faultError(fault.kind, service);
