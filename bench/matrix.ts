@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../test/support/emulator-matrix';
+import { prepareTerraform } from '../engine/terraform-setup';
 import { Figures, measure } from './support/measure';
 
 const REPO = join(__dirname, '..');
@@ -39,7 +40,7 @@ async function bench(): Promise<void> {
     for (const size of SIZES) writeFileSync(join(dir, `accounts-${size}.yml`), config(emulator.endpoint, size));
     const work = join(dir, 'work');
     // Plain Terraform runs get the provider the way the engine got it: its mirror config, or the shared plugin cache.
-    const terraformEnv = env.TF_PROVIDER_MIRROR ? { ...env, TF_CLI_CONFIG_FILE: join(work, 'terraform.rc') } : { ...env, TF_PLUGIN_CACHE_DIR: join(work, 'plugin-cache') };
+    const terraformEnv = (await prepareTerraform(work, env)).env;
     console.log(`Setting up: applying the Session Manager role in 20 accounts (${cores} at a time)...`);
     await measure(process.execPath, [CLI, 'apply', '--auto-approve', '-q', '-c', 'accounts-20.yml', '--work-dir', work], dir, env);
 

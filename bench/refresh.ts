@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../test/support/emulator-matrix';
+import { prepareTerraform } from '../engine/terraform-setup';
 import { measure } from './support/measure';
 
 const runsArgument = process.argv.indexOf('--runs');
@@ -31,7 +32,8 @@ async function bench(): Promise<void> {
     writeFileSync(join(dir, 'accounts.yml'), emulatorMatrixConfig(emulator.endpoint, [{ id: ACCOUNT, name: 'account' }]));
     await measure(process.execPath, [join(__dirname, '..', 'bin', 'session-manager-role.js'), 'apply', '--auto-approve', '-q', '-c', 'accounts.yml', '--work-dir', 'work'], dir, env);
     const account = join(dir, 'work', 'accounts', 'account');
-    const terraformEnv = env.TF_PROVIDER_MIRROR ? { ...env, TF_CLI_CONFIG_FILE: join(dir, 'work', 'terraform.rc') } : { ...env, TF_PLUGIN_CACHE_DIR: join(dir, 'work', 'plugin-cache') };
+    // Terraform as the engine runs it: its mirror config, or the shared plugin cache.
+    const terraformEnv = (await prepareTerraform(join(dir, 'work'), env)).env;
     const samples = new Map(Object.keys(COMMANDS).map((name) => [name, { wall: [] as number[], cpu: [] as number[], memory: [] as number[] }]));
     for (let run = 0; run < RUNS; run += 1) {
       for (const [name, args] of Object.entries(COMMANDS)) {

@@ -9,7 +9,6 @@ export interface OptionSpec {
   /** Placeholder in help, e.g. <file>. */
   readonly value?: string;
   readonly description: string;
-  readonly multiple?: boolean;
 }
 
 export interface CommandSpec {

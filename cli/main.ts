@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplyMode } from '../engine/account-run';
-import { changedAccounts, unchangedAccounts } from '../engine/changed-since';
+import { changedAccounts } from '../engine/changed-since';
 import { MatrixConfig } from '../engine/config';
-import { ConfigError, formatProblem, loadConfig } from '../engine/config-loader';
+import { ConfigError, formatProblem, loadConfig, problemCount } from '../engine/config-loader';
 import { runMatrix } from '../engine/matrix-run';
 import { mergeResults } from '../engine/merge';
 import { Command, EXIT_CODES, MatrixResult, exitCode } from '../engine/result';
@@ -67,7 +67,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     return await runCommand(command, values as Options, positionals, io);
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config; nothing was run.\n`);
+      io.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n${problemCount(error.problems)} in the config; nothing was run.\n`);
       return EXIT_CODES.failure;
     }
     if (error instanceof UsageError || isParseArgsError(error)) {
@@ -113,7 +113,6 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
   if (parallelism !== undefined && !/^[1-9]\d*$/.test(parallelism)) throw new UsageError(`--parallelism must be a whole number of at least 1 (got "${parallelism}")`);
   const apply = command === 'apply' ? applyMode(options) : undefined;
   const ref = text(options, 'changed-since');
-  if (ref !== undefined && command === 'drift') throw new UsageError('drift always covers every account: --changed-since does not apply');
   const changes = ref ? await changedAccounts(config, ref, { builtInModules: BUILT_IN_MODULES }) : undefined;
 
   // The first signal stops the run cleanly (Terraform finishes its step, writes state, releases locks); the result
@@ -141,12 +140,11 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       workDir: resolve(text(options, 'work-dir') ?? DEFAULT_WORK_DIR),
       parallelism: parallelism === undefined ? undefined : Number(parallelism),
       timeoutMs: durationOption(options, 'timeout'),
-      lockTimeout: lockTimeout(options),
+      lockTimeoutMs: durationOption(options, 'lock-timeout'),
       runId: text(options, 'run-id'),
       apply,
       shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
-      skip: changes ? unchangedAccounts(config, changes) : undefined,
-      changedSince: changes ? { ref: changes.ref, commit: changes.commit } : undefined,
+      changes,
       env: io.env,
       signal: stop.signal,
       kill: kill.signal,
@@ -185,11 +183,6 @@ function durationOption(options: Options, name: string): number | undefined {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`--${name} must be a duration such as 90s, 30m or 1h30m (got "${value}")`);
   return ms;
-}
-
-function lockTimeout(options: Options): string | undefined {
-  const ms = durationOption(options, 'lock-timeout');
-  return ms === undefined ? undefined : `${Math.ceil(ms / 1000)}s`;
 }
 
 function parseShardOption(value: string) {

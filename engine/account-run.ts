@@ -3,10 +3,11 @@ import { WriteStream, createWriteStream, existsSync, mkdirSync, readFileSync, wr
 import { join } from 'node:path';
 import { ResolvedAccount } from './config';
 import { planFingerprint, planShape } from './fingerprint';
-import { NormalisedPlan, PlanJson, normalisePlan, redact } from './plan-normalise';
-import { AccountResult, AccountStatus, ChangeCounts, Command, OutputChange, PhaseTiming } from './result';
+import { NormalisedPlan, PlanJson, normalisePlan } from './plan-normalise';
+import { AccountResult, AccountStatus, Command, NO_CHANGES, OutputChange, PhaseTiming, SENSITIVE } from './result';
+import { formatDuration } from './duration';
 import { rootConfiguration } from './root-module';
-import { TerraformExit, TerraformInvocation, errorExcerpt, runTerraform } from './terraform-process';
+import { TerraformExit, TerraformInvocation, UiEvent, errorExcerpt, runTerraform } from './terraform-process';
 import { TerraformSetup, writeIfChanged } from './terraform-setup';
 
 /** How `apply` decides what to apply. */
@@ -19,6 +20,16 @@ export type ApplyMode =
   | { readonly kind: 'saved'; readonly runId: string; readonly fingerprints: ReadonlyMap<string, string> };
 
 export type Phase = 'prepare' | 'init' | 'plan' | 'show' | 'apply' | 'refresh' | 'output';
+
+/** An output as `terraform output -json` and the `outputs` UI message give it; the message leaves out sensitive values. */
+interface StateOutput {
+  readonly sensitive: boolean;
+  readonly value?: unknown;
+}
+
+interface OutputsEvent extends UiEvent {
+  readonly outputs: Readonly<Record<string, StateOutput>>;
+}
 
 export interface AccountRunOptions {
   readonly command: Command;
@@ -39,10 +50,9 @@ export interface AccountRunOptions {
   readonly onPhase: (phase: Phase, state: 'started' | 'finished' | 'failed') => void;
 }
 
-const NO_CHANGES: ChangeCounts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 };
 
 /** Files in an account's working directory. */
-export const PLAN_FILE = 'tfplan';
+const PLAN_FILE = 'tfplan';
 const PLAN_META_FILE = 'tfplan.meta.json';
 const INIT_MARKER = join('.terraform', 'session-manager-role-init');
 
@@ -146,8 +156,10 @@ class AccountRun {
   private async applyPlanFile(): Promise<AccountResult> {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
     await this.phase('apply', () => this.terraform(['apply', '-json', '-input=false', lock, PLAN_FILE], 'events'));
-    await this.phase('refresh', () => this.terraform(['refresh', '-json', '-input=false', lock], 'events'));
-    return this.result('applied', { outputs: await this.stateOutputs() });
+    const refreshed = await this.phase('refresh', () => this.terraform(['refresh', '-json', '-input=false', lock], 'events'));
+    // The refresh reports the outputs it recorded (sensitive ones without their value): no `terraform output` needed.
+    const reported = refreshed.events.filter((event): event is OutputsEvent => event.type === 'outputs').pop();
+    return this.result('applied', { outputs: this.outputChanges(reported?.outputs ?? {}) });
   }
 
   /**
@@ -223,9 +235,12 @@ class AccountRun {
   /** The root outputs as the state holds them (no provider needed). */
   private async stateOutputs(): Promise<OutputChange[]> {
     const shown = await this.phase('output', () => this.terraform(['output', '-json', '-no-color'], 'data'));
-    const outputs = JSON.parse(shown.stdout) as Record<string, { value: unknown; sensitive: boolean }>;
+    return this.outputChanges(JSON.parse(shown.stdout) as Record<string, StateOutput>);
+  }
+
+  private outputChanges(outputs: Readonly<Record<string, StateOutput>>): OutputChange[] {
     return Object.entries(outputs)
-      .map(([name, output]) => ({ name, action: this.plannedOutputAction(name), after: redact(output.value, output.sensitive) }))
+      .map(([name, output]) => ({ name, action: this.plannedOutputAction(name), after: output.sensitive ? SENSITIVE : output.value }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -303,11 +318,4 @@ class AccountRun {
 
 function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ConfigError, LoadOptions, parseConfig } from './config-loader';
@@ -20,15 +19,16 @@ export interface ChangedAccounts {
 
 /**
  * Compares every account's effective configuration with the one it had at `ref`: the root configuration the engine
- * generates for it (module source and inputs, variant, provider settings, backend) and the content of the module it
- * uses, when that module is a folder of the same repository. A module outside the repository (the modules this
- * release ships, a registry or git source) counts as unchanged; its version is part of the root configuration.
+ * generates for it (module inputs, variant, provider settings, backend, a remote source and its version) and the
+ * content of its module folder when that folder is inside the repository (this repository's own `modules/`, or a
+ * local `module.source`). A module folder outside the repository (the modules shipped with an installed release)
+ * counts as unchanged: it changes only with the release.
  */
 export async function changedAccounts(config: MatrixConfig, ref: string, options: LoadOptions): Promise<ChangedAccounts> {
   const configDir = dirname(config.path);
   const root = (await git(configDir, ['rev-parse', '--show-toplevel'])).trim();
   const commit = (await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')).trim();
-  if (!commit) throw new Error(`--changed-since: "${ref}" is not a commit of the repository at ${root} (in a shallow clone, fetch it first)`);
+  if (!commit) throw new Error(`changed since "${ref}": that is not a commit of the repository at ${root} (in a shallow clone, fetch it first)`);
 
   const everything = (reason: string) => ({ ref, commit, changed: new Map(config.accounts.map((account) => [account.id, reason])) });
   const configPath = relative(root, config.path).split(sep).join('/');
@@ -66,7 +66,8 @@ export function unchangedAccounts(config: MatrixConfig, changes: ChangedAccounts
 
 /** The parts of an account's root configuration that differ, named as a reader of a plan comment would. */
 function differences(before: ResolvedAccount, after: ResolvedAccount): string[] {
-  // One fixed directory for both: relative module paths compare equal when the module folder is the same.
+  // Each side relative to its own module folder, so a local module compares equal wherever it sits: a local
+  // module's content is compared on its own (moduleContentChanged), and a moved folder shows there.
   const a = rootConfiguration(before, dirname(before.module.localDirectory ?? '/'));
   const b = rootConfiguration(after, dirname(after.module.localDirectory ?? '/'));
   const parts: [string, (configuration: Record<string, unknown>) => unknown][] = [
@@ -79,30 +80,15 @@ function differences(before: ResolvedAccount, after: ResolvedAccount): string[] 
   return reasons;
 }
 
-/** Whether the files of a module folder inside the repository differ between the commit and the working tree. */
+/**
+ * Whether a module folder inside the repository differs between the commit and the working tree, as git sees it:
+ * tracked files changed or deleted, or files git does not ignore added (a local `.terraform/` is ignored).
+ */
 async function moduleContentChanged(root: string, commit: string, directory: string): Promise<boolean> {
   const path = relative(root, directory);
   if (path.startsWith('..') || path === '') return false;
-  const posixPath = path.split(sep).join('/');
-  const committed = (await git(root, ['ls-tree', '-r', commit, '--', `${posixPath}/`]))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [meta, file] = line.split('\t');
-      return `${file} ${meta.split(' ')[2]}`;
-    });
-  const files = listFiles(directory).map((file) => relative(root, file).split(sep).join('/'));
-  const hashes = files.length === 0 ? [] : (await git(root, ['hash-object', '--', ...files])).split('\n').filter(Boolean);
-  const current = files.map((file, index) => `${file} ${hashes[index]}`);
-  return canonicalJson(committed.sort()) !== canonicalJson(current.sort());
-}
-
-/** Module files, as git would see them: no dot files (a local `.terraform/`). */
-function listFiles(directory: string): string[] {
-  return readdirSync(directory)
-    .filter((name) => !name.startsWith('.'))
-    .flatMap((name) => {
-      const path = join(directory, name);
-      return statSync(path).isDirectory() ? listFiles(path) : [path];
-    });
+  const pathspec = path.split(sep).join('/');
+  // Exit 1 is a difference; any other failure also counts as one, since planning an account too many is harmless.
+  const differs = await git(root, ['diff', '--quiet', commit, '--', pathspec]).then(() => false, () => true);
+  return differs || (await git(root, ['ls-files', '--others', '--exclude-standard', '--', pathspec])).trim() !== '';
 }

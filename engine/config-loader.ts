@@ -6,6 +6,7 @@ import { MODULE_INPUTS, MODULE_VARIANTS, ModuleInput, ModuleVariant, moduleInput
 import {
   AccountEntry,
   AccountSettings,
+  DEFAULT_STATE_KEY,
   MatrixConfig,
   MatrixConfigFile,
   ModuleInputValues,
@@ -33,14 +34,24 @@ export interface ConfigProblem {
 /** A config file that cannot be used; lists every problem found, not just the first. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
-    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the config:\n${problems.map(formatProblem).join('\n')}`);
+    super(`${problemCount(problems)} in the config:\n${problems.map(formatProblem).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
 
+/** "1 problem", "3 problems". */
+export function problemCount(problems: readonly ConfigProblem[]): string {
+  return `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+}
+
 export function formatProblem(problem: ConfigProblem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: ${describeProblem(problem)}`;
+}
+
+/** A problem without its place in the file, for where the place is shown apart (annotations). */
+export function describeProblem(problem: ConfigProblem): string {
   const accounts = problem.accounts.length === 0 ? '' : `account${problem.accounts.length > 1 ? 's' : ''} ${listNames(problem.accounts)}: `;
-  return `${problem.file}:${problem.line}:${problem.column}: ${accounts}${problem.field}: ${problem.message}`;
+  return `${accounts}${problem.field}: ${problem.message}`;
 }
 
 function listNames(names: readonly string[]): string {
@@ -193,7 +204,6 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-export const DEFAULT_STATE_KEY = 'session-manager-role/{account_id}.tfstate';
 const REGISTRY_SOURCE = /^([a-z0-9.-]+\.[a-z]{2,}\/)?[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*(\/\/.+)?$/;
 
 /** The checks that need more than a schema: templates, merges, uniqueness, the module's own input rules. */
@@ -275,7 +285,7 @@ class ConfigChecker {
 
     const inputs = this.resolveInputs(entry, index, variant, values, label);
     const backend = this.resolveBackend(values, label);
-    if (!idOk || !MODULE_VARIANTS.includes(variant) || !roleArn || !backend || !inputs) return undefined;
+    if (!idOk || !roleArn || !backend || !inputs) return undefined;
     return {
       id,
       name,
@@ -371,11 +381,10 @@ class ConfigChecker {
       if (typeof s3.region === 'string' && !REGION.test(s3.region)) {
         this.problems.add(['backend', 's3', 'region'], `region must be an AWS region such as eu-west-1 (got ${JSON.stringify(s3.region)})`);
       }
-      const key = fillValue(s3.key ?? DEFAULT_STATE_KEY, values);
-      return { type: 's3', settings: { ...s3, key, role_arn: roleArn, encrypt: s3.encrypt ?? true } };
+      return { type: 's3', settings: { ...s3, key: stateKey(s3, values), role_arn: roleArn, encrypt: s3.encrypt ?? true } };
     }
     if (backend?.local && isObject(backend.local) && typeof backend.local.path === 'string') {
-      return { type: 'local', path: resolve(this.configDir, fillValue(backend.local.path, values)) };
+      return { type: 'local', path: this.localStatePath(backend.local.path, values) };
     }
     return undefined;
   }
@@ -412,7 +421,7 @@ class ConfigChecker {
       const name = typeof entry.name === 'string' ? entry.name : entry.id;
       const region = String(entry.region ?? this.defaults.region);
       const values = { account_id: entry.id, name, region };
-      const location = backend?.s3 ? `s3://${backend.s3.bucket}/${fillValue(backend.s3.key ?? DEFAULT_STATE_KEY, values)}` : backend?.local ? resolve(this.configDir, fillValue(backend.local.path, values)) : undefined;
+      const location = backend?.s3 ? `s3://${backend.s3.bucket}/${stateKey(backend.s3, values)}` : backend?.local ? this.localStatePath(backend.local.path, values) : undefined;
       if (location) users.set(location, [...new Set([...(users.get(location) ?? []), accountLabel(this.data as Json, index)])]);
     });
     for (const [location, accounts] of users) {
@@ -420,6 +429,10 @@ class ConfigChecker {
       const field = backend?.s3 ? ['backend', 's3', backend.s3.key ? 'key' : 'bucket'] : ['backend', 'local', 'path'];
       this.problems.add(field, `accounts ${listNames(accounts)} would share the state ${location}; make it unique with {account_id} or {name}`);
     }
+  }
+
+  private localStatePath(template: string, values: TemplateValues): string {
+    return resolve(this.configDir, fillValue(template, values));
   }
 
   private moduleSource(variant: ModuleVariant): ModuleSource {
@@ -457,9 +470,13 @@ class ConfigChecker {
 }
 
 function problemPath(problem: InputProblem, where: (input: ModuleInput) => DocumentPath, index: number): DocumentPath {
-  if (problem.kind === 'any-of') return ['accounts', index];
-  if (problem.kind === 'required') return ['accounts', index];
-  return where(problem.input);
+  // A missing input has no place of its own: the account that lacks it is the place.
+  return problem.kind === 'any-of' || problem.kind === 'required' ? ['accounts', index] : where(problem.input);
+}
+
+/** The S3 key of an account's state, templates filled. */
+function stateKey(s3: { readonly key?: string }, values: TemplateValues): string {
+  return fillValue(s3.key ?? DEFAULT_STATE_KEY, values);
 }
 
 function isLocalSource(source: string): boolean {

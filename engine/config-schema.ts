@@ -1,5 +1,5 @@
 import { MODULE_INPUTS, MODULE_VARIANTS, ModuleInput, TerraformType } from '../lib/module-inputs';
-import { CONFIG_VERSION } from './config';
+import { CONFIG_VERSION, DEFAULT_STATE_KEY } from './config';
 
 /** Where the published schema lives in the repository (and at a release tag, for editors). */
 export const CONFIG_SCHEMA_FILE = 'schemas/config.schema.json';
@@ -112,7 +112,7 @@ export function configSchema(): Record<string, unknown> {
             description: 'S3 backend with S3-native state locking (use_lockfile).',
             properties: {
               bucket: { type: 'string', minLength: 3, description: 'State bucket.' },
-              key: { type: 'string', description: `State object key. ${TEMPLATE_NOTE}`, default: 'session-manager-role/{account_id}.tfstate' },
+              key: { type: 'string', description: `State object key. ${TEMPLATE_NOTE}`, default: DEFAULT_STATE_KEY },
               region: { type: 'string', description: 'Region of the bucket.' },
               role_arn: { type: 'string', description: `Role to assume for the state bucket. ${TEMPLATE_NOTE}` },
               external_id: { type: 'string' },

@@ -3,6 +3,9 @@ import { ModuleVariant } from '../lib/module-inputs';
 /** The version of the matrix config file format this release reads. */
 export const CONFIG_VERSION = 1;
 
+/** Where each account's state goes in the S3 bucket when the config names no key. */
+export const DEFAULT_STATE_KEY = 'session-manager-role/{account_id}.tfstate';
+
 /** Values of module inputs, by variable name (variables.tf.json). */
 export type ModuleInputValues = Readonly<Record<string, string | number | boolean | Readonly<Record<string, string>> | null>>;
 

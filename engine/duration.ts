@@ -8,3 +8,11 @@ export function parseDuration(text: string): number | undefined {
   const [, hours, minutes, seconds] = match;
   return Number(hours ?? 0) * UNITS.h + Number(minutes ?? 0) * UNITS.m + Number(seconds ?? 0) * UNITS.s;
 }
+
+/** A limit the user set, written back the way they would write it: `90s` becomes `1m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}

@@ -42,7 +42,8 @@ export interface AccountIdentity {
 
 /**
  * The fingerprint of a plan with the account's id, name and region replaced by placeholders: two accounts whose
- * plans differ only in those have the same shape, and reports show their plan once.
+ * plans differ only in those have the same shape. Recorded in the result for tools that group accounts; the reports
+ * group by the rendered section instead, which also covers drift and errors.
  */
 export function planShape(plan: NormalisedPlan, account: AccountIdentity): string {
   return sha256(generalise(canonicalJson(fingerprintInput(plan)), account));

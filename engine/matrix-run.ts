@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { AccountRunOptions, ApplyMode, Phase, runAccount } from './account-run';
 import { MatrixConfig, ResolvedAccount } from './config';
-import { AccountResult, Command, MatrixResult, RunInfo } from './result';
+import { ChangedAccounts, unchangedAccounts } from './changed-since';
+import { AccountResult, Command, MatrixResult } from './result';
 import { assembleResult, skippedResult } from './result-assembly';
 import { ShardSpec, shardAccounts } from './shard';
 import { TerraformSetup, prepareTerraform, writeIfChanged } from './terraform-setup';
@@ -36,26 +37,26 @@ export interface MatrixRunOptions {
   readonly parallelism?: number;
   /** Per-account limit, all phases together. @default none */
   readonly timeoutMs?: number;
-  /** How long Terraform waits for a state lock. @default "2m" */
-  readonly lockTimeout?: string;
+  /** How long Terraform waits for a state lock, in milliseconds. @default 120000 (two minutes) */
+  readonly lockTimeoutMs?: number;
   readonly runId?: string;
   readonly apply?: ApplyMode;
   readonly shard?: ShardSpec;
-  /** Accounts decided not to plan (e.g. unchanged since a git revision), with the reason. */
-  readonly skip?: ReadonlyMap<string, string>;
-  readonly changedSince?: RunInfo['changed_since'];
+  /** The accounts changed since a git revision (`--changed-since`): the others are skipped. @default every account runs */
+  readonly changes?: ChangedAccounts;
   readonly env?: NodeJS.ProcessEnv;
   /** Aborting stops the run: running accounts are interrupted cleanly, waiting ones are not started. */
   readonly signal?: AbortSignal;
   /** Aborting kills every running Terraform at once: for a user who will not wait for a clean stop. */
   readonly kill?: AbortSignal;
   readonly onProgress?: (event: ProgressEvent) => void;
-  /** @default 30000 */
-  readonly heartbeatMs?: number;
 }
 
+/** How often the adapters hear which accounts are still running, so that a long plan never looks stuck. */
+const HEARTBEAT_MS = 30_000;
+
 /** A run id that names the run in AWS and in logs: the GitHub run when there is one. */
-export function defaultRunId(env: NodeJS.ProcessEnv = process.env): string {
+function defaultRunId(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return `local-${stamp}-${randomBytes(2).toString('hex')}`;
@@ -70,7 +71,8 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
   const parallelism = Math.max(1, options.parallelism ?? availableParallelism());
   const runId = options.runId ?? defaultRunId(env);
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
-  const toRun = inShard.filter((account) => !options.skip?.has(account.id));
+  const skip = options.changes ? unchangedAccounts(options.config, options.changes) : new Map<string, string>();
+  const toRun = inShard.filter((account) => !skip.has(account.id));
   const cancel = options.signal ?? new AbortController().signal;
   const progress = options.onProgress ?? (() => undefined);
   progress({ kind: 'start', total: toRun.length, parallelism, terraform: setup });
@@ -81,7 +83,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
     if (running.size === 0) return;
     const now = Date.now();
     progress({ kind: 'heartbeat', running: [...running].map(([account, state]) => ({ account, phase: state.phase, elapsedMs: now - state.started })) });
-  }, options.heartbeatMs ?? 30_000);
+  }, HEARTBEAT_MS);
   heartbeat.unref();
 
   const limit = pLimit(parallelism);
@@ -96,7 +98,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
           directory: join(workDir, 'accounts', account.name),
           runId,
           providerLock,
-          lockTimeout: options.lockTimeout ?? '2m',
+          lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 120_000) / 1000)}s`,
           timeoutMs: options.timeoutMs,
           apply: options.apply,
           cancel,
@@ -117,7 +119,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
   clearInterval(heartbeat);
 
   const byId = new Map(results.map((result) => [result.id, result]));
-  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, options.skip?.get(account.id) ?? 'not selected'));
+  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, skip.get(account.id) ?? 'not selected'));
   const finishedAt = new Date();
   return assembleResult(options.command, accounts, {
     id: runId,
@@ -128,7 +130,7 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
     terraform_version: setup.version,
     parallelism,
     ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.changedSince ? { changed_since: options.changedSince } : {}),
+    ...(options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}),
   });
 }
 

@@ -79,7 +79,7 @@ function normaliseMarked(plan: PlanJson): NormalisedPlan {
 
 const byAddress = (a: { address: string }, b: { address: string }) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
 
-export function changeAction(actions: readonly string[]): ChangeAction {
+function changeAction(actions: readonly string[]): ChangeAction {
   const key = actions.join(',');
   if (key === 'create') return 'create';
   if (key === 'update') return 'update';

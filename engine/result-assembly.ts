@@ -1,5 +1,5 @@
 import { matrixFingerprint } from './fingerprint';
-import { AccountResult, Command, MatrixResult, RESULT_VERSION, RunInfo, SummaryCounts } from './result';
+import { ACCOUNT_STATUSES, AccountResult, AccountStatus, Command, MatrixResult, NO_CHANGES, RESULT_VERSION, RunInfo, SummaryCounts } from './result';
 import { TOOL_VERSION } from './version';
 
 /** An account that was not planned, with the reason, as results list it. */
@@ -11,7 +11,7 @@ export function skippedResult(account: Pick<AccountResult, 'id' | 'name' | 'vari
     region: account.region,
     status: 'skipped',
     reason,
-    counts: { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 },
+    counts: NO_CHANGES,
     changes: [],
     drift: [],
     outputs: [],
@@ -35,7 +35,7 @@ export function assembleResult(command: Command, accounts: readonly AccountResul
 
 function summarise(accounts: readonly AccountResult[]): SummaryCounts {
   const sum = (key: keyof AccountResult['counts']) => accounts.reduce((total, account) => total + account.counts[key], 0);
-  const byStatus = { no_changes: 0, changes: 0, applied: 0, skipped: 0, refused: 0, failed: 0, cancelled: 0 };
+  const byStatus = Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, 0])) as Record<AccountStatus, number>;
   for (const account of accounts) byStatus[account.status] += 1;
   return {
     accounts: accounts.length,

@@ -1,18 +1,16 @@
 import { MODULE_VARIANTS } from '../lib/module-inputs';
-import { RESULT_VERSION } from './result';
+import { ACCOUNT_STATUSES, CHANGE_ACTIONS, COMMANDS, NO_CHANGES, RESULT_VERSION } from './result';
 
 /** Where the published schema lives in the repository. */
 export const RESULT_SCHEMA_FILE = 'schemas/result.schema.json';
 
-const STATUSES = ['no_changes', 'changes', 'applied', 'skipped', 'refused', 'failed', 'cancelled'];
-const ACTIONS = ['create', 'update', 'delete', 'replace', 'no-op'];
 const count = { type: 'integer', minimum: 0 };
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const counts = {
   type: 'object',
   additionalProperties: false,
-  required: ['add', 'change', 'destroy', 'replace', 'import', 'move'],
-  properties: { add: count, change: count, destroy: count, replace: count, import: count, move: count },
+  required: Object.keys(NO_CHANGES),
+  properties: Object.fromEntries(Object.keys(NO_CHANGES).map((key) => [key, count])),
 };
 const attribute = {
   type: 'object',
@@ -42,7 +40,7 @@ export function resultSchema(): Record<string, unknown> {
         required: ['name', 'version'],
         properties: { name: { const: 'session-manager-role' }, version: { type: 'string' } },
       },
-      command: { enum: ['plan', 'apply', 'drift'] },
+      command: { enum: COMMANDS },
       run: {
         type: 'object',
         additionalProperties: false,
@@ -79,8 +77,8 @@ export function resultSchema(): Record<string, unknown> {
           by_status: {
             type: 'object',
             additionalProperties: false,
-            required: STATUSES,
-            properties: Object.fromEntries(STATUSES.map((status) => [status, count])),
+            required: ACCOUNT_STATUSES,
+            properties: Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, count])),
           },
           with_changes: count,
           with_drift: count,
@@ -98,7 +96,7 @@ export function resultSchema(): Record<string, unknown> {
             name: { type: 'string' },
             variant: { enum: [...MODULE_VARIANTS] },
             region: { type: 'string' },
-            status: { enum: STATUSES },
+            status: { enum: ACCOUNT_STATUSES },
             reason: { type: 'string' },
             fingerprint: sha256,
             plan_shape: sha256,
@@ -112,7 +110,7 @@ export function resultSchema(): Record<string, unknown> {
                 properties: {
                   address: { type: 'string' },
                   type: { type: 'string' },
-                  action: { enum: ACTIONS },
+                  action: { enum: CHANGE_ACTIONS },
                   reason: { type: 'string' },
                   moved_from: { type: 'string' },
                   importing: { type: 'string' },
@@ -141,7 +139,7 @@ export function resultSchema(): Record<string, unknown> {
                 type: 'object',
                 additionalProperties: false,
                 required: ['name', 'action'],
-                properties: { name: { type: 'string' }, action: { enum: ACTIONS }, before: {}, after: {} },
+                properties: { name: { type: 'string' }, action: { enum: CHANGE_ACTIONS }, before: {}, after: {} },
               },
             },
             duration_ms: count,

@@ -3,7 +3,8 @@ import { ModuleVariant } from '../lib/module-inputs';
 /** Version of the result document format; readers refuse other versions. */
 export const RESULT_VERSION = 1;
 
-export type Command = 'plan' | 'apply' | 'drift';
+export const COMMANDS = ['plan', 'apply', 'drift'] as const;
+export type Command = (typeof COMMANDS)[number];
 
 /**
  * What happened to one account:
@@ -15,9 +16,16 @@ export type Command = 'plan' | 'apply' | 'drift';
  * - `failed`: a Terraform step failed or timed out (see `error`);
  * - `cancelled`: stopped by a signal, or never started because of one.
  */
-export type AccountStatus = 'no_changes' | 'changes' | 'applied' | 'skipped' | 'refused' | 'failed' | 'cancelled';
+export const ACCOUNT_STATUSES = ['no_changes', 'changes', 'applied', 'skipped', 'refused', 'failed', 'cancelled'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
-export type ChangeAction = 'create' | 'update' | 'delete' | 'replace' | 'no-op';
+/** Whether an account's status makes the run fail: it failed, was refused or was cancelled. */
+export function isTroubled(status: AccountStatus): boolean {
+  return status === 'failed' || status === 'refused' || status === 'cancelled';
+}
+
+export const CHANGE_ACTIONS = ['create', 'update', 'delete', 'replace', 'no-op'] as const;
+export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
 /** A value that the result does not carry, in place of the value. */
 export const SENSITIVE = '(sensitive value)';
@@ -68,6 +76,8 @@ export interface ChangeCounts {
   readonly move: number;
 }
 
+export const NO_CHANGES: ChangeCounts = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 };
+
 export interface OutputChange {
   readonly name: string;
   readonly action: ChangeAction;
@@ -97,7 +107,7 @@ export interface AccountResult {
   readonly reason?: string;
   /** Hash of the normalised plan (see docs): equal fingerprints mean equal changes. Absent when not planned. */
   readonly fingerprint?: string;
-  /** The same hash with the account's id, name and region replaced by placeholders: groups identical plans. */
+  /** The same hash with the account's id, name and region replaced by placeholders: equal for identical plans. */
   readonly plan_shape?: string;
   readonly counts: ChangeCounts;
   readonly changes: readonly ResourceChange[];
@@ -157,7 +167,7 @@ export const EXIT_CODES = {
 } as const;
 
 export function exitCode(result: MatrixResult): number {
-  const failed = result.accounts.some((account) => ['failed', 'refused', 'cancelled'].includes(account.status));
+  const failed = result.accounts.some((account) => isTroubled(account.status));
   if (failed) return EXIT_CODES.failure;
   if (result.command === 'apply') return EXIT_CODES.ok;
   return result.summary.with_changes > 0 || result.summary.with_drift > 0 ? EXIT_CODES.changes : EXIT_CODES.ok;

@@ -10,7 +10,7 @@ export function parseShard(text: string): ShardSpec {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new Error(`--shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text}")`);
+    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text}")`);
   }
   return { index, count };
 }

@@ -12,7 +12,7 @@ export function unknownPlaceholders(template: string): string[] {
     .filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
 }
 
-export function fillTemplate(template: string, values: TemplateValues): string {
+function fillTemplate(template: string, values: TemplateValues): string {
   return template.replace(PLACEHOLDER, (match, name: string) => (name in values ? values[name as keyof TemplateValues] : match));
 }
 

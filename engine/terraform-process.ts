@@ -10,8 +10,6 @@ export interface TerraformInvocation {
   readonly log: WriteStream;
   /** Aborting asks Terraform to stop as after Ctrl-C: it finishes the current step, writes state, releases the lock. */
   readonly signal?: AbortSignal;
-  /** Milliseconds between asking Terraform to stop and killing it. @default 120000 */
-  readonly killAfterMs?: number;
   /** Aborting kills Terraform and its providers at once: state may go unwritten and the lock stay held. */
   readonly kill?: AbortSignal;
   /**
@@ -40,17 +38,18 @@ export interface TerraformExit {
   readonly outputTail: string;
   /** Set when Terraform was asked to stop. */
   readonly interrupted: boolean;
-  readonly durationMs: number;
 }
 
 const TAIL_BYTES = 16 * 1024;
+
+/** How long Terraform, once interrupted, may take to write its state and release its lock before it is killed. */
+const STOP_GRACE_MS = 120_000;
 
 /**
  * Runs Terraform in its own process group, so that a Ctrl-C in the terminal reaches it only through us, once:
  * Terraform treats a second interrupt as "stop now, leave state and locks as they are".
  */
 export function runTerraform(invocation: TerraformInvocation): Promise<TerraformExit> {
-  const started = Date.now();
   const mode = invocation.stdout ?? 'text';
   invocation.log.write(`\n$ terraform ${invocation.args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
@@ -105,7 +104,7 @@ export function runTerraform(invocation: TerraformInvocation): Promise<Terraform
       killTimer = setTimeout(() => {
         invocation.log.write('\n[session-manager-role] Terraform did not stop in time: killing it\n');
         signalProcess(child.pid === undefined ? undefined : -child.pid, 'SIGKILL');
-      }, invocation.killAfterMs ?? 120_000);
+      }, STOP_GRACE_MS);
       killTimer.unref();
     };
     if (invocation.signal?.aborted) interrupt();
@@ -132,7 +131,6 @@ export function runTerraform(invocation: TerraformInvocation): Promise<Terraform
         events,
         outputTail: tail,
         interrupted,
-        durationMs: Date.now() - started,
       });
     });
   });

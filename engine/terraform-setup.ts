@@ -41,7 +41,7 @@ function isExecutable(path: string): boolean {
   }
 }
 
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const [x, y] = [a, b].map((version) => version.split(/[.-]/).slice(0, 3).map(Number));
   for (let i = 0; i < 3; i += 1) if (x[i] !== y[i]) return x[i] - y[i];
   return 0;
@@ -63,11 +63,8 @@ export async function prepareTerraform(workDir: string, baseEnv: NodeJS.ProcessE
   mkdirSync(workDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? '1' };
   let cliConfig = '';
-  const mirror = baseEnv.TF_PROVIDER_MIRROR;
+  const mirror = providerMirror(baseEnv);
   if (mirror) {
-    if (!existsSync(join(mirror, 'registry.terraform.io'))) {
-      throw new Error(`TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io folder: point it at the mirror's root.`);
-    }
     cliConfig = mirrorCliConfig(mirror);
     writeIfChanged(join(workDir, 'terraform.rc'), cliConfig);
     env.TF_CLI_CONFIG_FILE = join(workDir, 'terraform.rc');
@@ -78,7 +75,20 @@ export async function prepareTerraform(workDir: string, baseEnv: NodeJS.ProcessE
   return { binary, version, bypassedWrapper, env, cliConfig };
 }
 
-function mirrorCliConfig(mirror: string): string {
+/**
+ * Root of a filesystem mirror of registry.terraform.io providers, from `TF_PROVIDER_MIRROR`; undefined when unset
+ * (Terraform then downloads providers as usual).
+ */
+export function providerMirror(env: NodeJS.ProcessEnv): string | undefined {
+  const mirror = env.TF_PROVIDER_MIRROR;
+  if (mirror && !existsSync(join(mirror, 'registry.terraform.io'))) {
+    throw new Error(`TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io folder: point it at the mirror's root.`);
+  }
+  return mirror || undefined;
+}
+
+/** A Terraform CLI configuration that installs registry providers from the mirror only. */
+export function mirrorCliConfig(mirror: string): string {
   return [
     'provider_installation {',
     '  filesystem_mirror {',

@@ -3,7 +3,7 @@ import { groupSections, groupSummary } from './private/account-sections';
 import { shortAddress } from './private/format';
 import { changeLines } from './private/plan-diff';
 import { details, escapeText, fence, hiddenComment, inlineCode, table } from './private/markdown';
-import { GITHUB_BODY_LIMIT } from './pr-comment';
+import { GITHUB_BODY_LIMIT, SAFETY_MARGIN } from './pr-comment';
 
 const MARKER_PREFIX = 'session-manager-role:drift-issue';
 
@@ -77,13 +77,21 @@ export function renderDriftIssue(result: MatrixResult, scope: DriftScope, contex
     parts.push('### Not checked', unchecked.map((account) => `- ${escapeText(account.name)} (${account.id}): ${escapeText(account.error?.message.split('\n')[0] ?? account.status)}`).join('\n'));
   }
   const body = `${parts.join('\n\n')}\n`;
-  return body.length < GITHUB_BODY_LIMIT - 1024 ? body : shortened(parts.slice(0, 3), run);
+  return body.length < GITHUB_BODY_LIMIT - SAFETY_MARGIN ? body : shortened(parts.slice(0, 3), run);
 }
 
 /** The comment that closes a drift issue. */
 export function renderDriftResolved(result: MatrixResult, context: DriftIssueContext): string {
-  const run = context.runUrl ? `[The scheduled check](${context.runUrl})` : 'The scheduled check';
-  return `${run} on ${escapeText(context.checkedAt)} (run ${escapeText(result.run.id)}) found no drift: closing.\n`;
+  return `${scheduledCheck(context)} on ${escapeText(context.checkedAt)} (run ${escapeText(result.run.id)}) found no drift: closing.\n`;
+}
+
+/** The comment on a closed drift issue that drift has come back to. */
+export function renderDriftReopened(result: MatrixResult, context: DriftIssueContext): string {
+  return `${scheduledCheck(context)} on ${escapeText(context.checkedAt)} (run ${escapeText(result.run.id)}) found drift again: reopening.\n`;
+}
+
+function scheduledCheck(context: DriftIssueContext): string {
+  return context.runUrl ? `[The scheduled check](${context.runUrl})` : 'The scheduled check';
 }
 
 function pendingChanges(account: AccountResult) {

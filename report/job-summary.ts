@@ -5,7 +5,7 @@ import { details, escapeText, inlineCode, table } from './private/markdown';
 import { accountTable, destructiveCallout } from './pr-comment';
 
 /** GitHub shows at most 1 MiB of a step's summary. */
-export const JOB_SUMMARY_LIMIT = 1024 * 1024;
+const JOB_SUMMARY_LIMIT = 1024 * 1024;
 
 export interface SummaryContext {
   readonly config: string;

@@ -1,4 +1,4 @@
-import { AccountResult, MatrixResult } from '../engine/result';
+import { AccountResult, MatrixResult, isTroubled } from '../engine/result';
 import { Detail, groupSections, groupSummary } from './private/account-sections';
 import { STATUS_LABEL, headline, shortAddress, shortFingerprint } from './private/format';
 import { details, escapeText, hiddenComment, inlineCode, table } from './private/markdown';
@@ -7,7 +7,7 @@ import { details, escapeText, hiddenComment, inlineCode, table } from './private
 export const GITHUB_BODY_LIMIT = 65_536;
 
 /** Room kept free under the limit: GitHub counts some characters (emoji, CRLF) differently from JavaScript. */
-const SAFETY_MARGIN = 1_024;
+export const SAFETY_MARGIN = 1_024;
 
 export interface CommentContext {
   /** The config file, as named in the workflow: one comment per config. */
@@ -81,7 +81,7 @@ const STATUS_ICON: Record<AccountResult['status'], string> = {
   cancelled: '🚫',
 };
 
-export function statusCell(account: AccountResult): string {
+function statusCell(account: AccountResult): string {
   return `${STATUS_ICON[account.status]} ${STATUS_LABEL[account.status]}`;
 }
 
@@ -134,13 +134,9 @@ export function destructiveCallout(result: MatrixResult, maxAccounts = 20): stri
   ].join('\n');
 }
 
-function title(result: MatrixResult, config: string): string {
-  const verb = { plan: 'Plan', apply: 'Apply', drift: 'Drift check' }[result.command];
-  return `### session-manager-role: ${verb} of ${inlineCode(config)}`;
-}
 
 function statusLine(result: MatrixResult, context: CommentContext): string {
-  const icon = result.accounts.some((account) => ['failed', 'refused', 'cancelled'].includes(account.status))
+  const icon = result.accounts.some((account) => isTroubled(account.status))
     ? '❌'
     : result.summary.with_changes > 0 || result.summary.with_drift > 0
       ? '📝'
@@ -157,13 +153,11 @@ function statusLine(result: MatrixResult, context: CommentContext): string {
 export function renderPlanComment(result: MatrixResult, context: CommentContext): string {
   const limit = (context.maxLength ?? GITHUB_BODY_LIMIT) - SAFETY_MARGIN;
   const headWith = (table: string) =>
-    [commentMarker(context.config), title(result, context.config), statusLine(result, context), destructiveCallout(result), table]
+    [commentMarker(context.config), `### session-manager-role: Plan of ${inlineCode(context.config)}`, statusLine(result, context), destructiveCallout(result), table]
       .filter((part): part is string => part !== undefined)
       .join('\n\n');
   const where = context.runUrl ? `the [job summary](${context.runUrl})` : 'the job summary';
-  const apply = result.command === 'plan'
-    ? `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`
-    : `Matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}.`;
+  const apply = `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`;
   const foot = (omitted: number) =>
     [
       omitted > 0 ? `> [!NOTE]\n> The details of ${omitted} account${omitted === 1 ? '' : 's'} did not fit in this comment: see ${where}.` : undefined,

@@ -1,6 +1,6 @@
 import { ProgressEvent } from '../engine/matrix-run';
 import { AccountResult } from '../engine/result';
-import { STATUS_LABEL, formatSeconds } from './private/format';
+import { STATUS_LABEL, formatCounts, formatSeconds } from './private/format';
 
 /**
  * Turns the engine's progress events into log lines, `[mm:ss] account  what`, so that a long run shows which
@@ -33,8 +33,7 @@ export class ProgressLines {
 }
 
 function outcome(result: AccountResult): string {
-  const { add, change, destroy, replace } = result.counts;
-  const counts = result.changes.length > 0 ? ` (+${add} ~${change} -${destroy} ±${replace})` : '';
+  const counts = result.changes.length > 0 ? ` (${formatCounts(result.counts)})` : '';
   const drift = result.drift.length > 0 ? `, drift in ${result.drift.length} resource${result.drift.length === 1 ? '' : 's'}` : '';
   const error = result.error ? `: ${result.error.phase}: ${result.error.message.split('\n')[0]}` : result.reason ? `: ${result.reason}` : '';
   return `${STATUS_LABEL[result.status]}${counts}${drift}${error}`;

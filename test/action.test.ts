@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTerraform } from '../engine/terraform-setup';
 import { MatrixResult } from '../engine/result';
+import { assembleResult } from '../engine/result-assembly';
 import { driftIssueMarker } from '../report/drift-issue';
 import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData, reviewedFingerprints } from '../report/pr-comment';
 import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
@@ -228,7 +229,7 @@ test('drift on a schedule: one issue, opened, updated, closed when the drift is 
   expect(reopened.stdout).toContain('::error::Drift in 1 account (fail-on-drift is on).');
   expect(issues()).toHaveLength(1);
   expect(repository.issue(issue.number)).toMatchObject({ state: 'open', stateReason: 'reopened' });
-  expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/Drift found again/);
+  expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/found drift again: reopening/);
 
   // One issue per account instead: an issue of its own for alpha, beside the config's.
   const perAccount = await drift({ 'drift-issue': 'per-account' });
@@ -243,7 +244,9 @@ test('report joins the results of shard jobs and posts the one comment', async (
   const shards = join(dir, 'shards');
   mkdirSync(shards);
   reviewed.accounts.forEach((account, index) => {
-    const shard = { ...reviewed, run: { ...reviewed.run, shard: { index: index + 1, count: 2 } }, accounts: [account] };
+    // As a shard job writes it: its own accounts, counts and fingerprint; the report recomputes the matrix's.
+    const shard = assembleResult(reviewed.command, [account], { ...reviewed.run, shard: { index: index + 1, count: 2 } });
+    expect(shard.fingerprint).not.toBe(reviewed.fingerprint);
     writeFileSync(join(shards, `result-${index + 1}.json`), JSON.stringify(shard));
   });
   const run = await runActionStep(runner, { command: 'report', config: 'accounts.yml', 'github-token': TOKEN, results: shards }, pullRequestEvent(number, H2, 'opened'));

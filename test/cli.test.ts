@@ -91,7 +91,8 @@ test.each([
   [{ tty: false }, {}, false],
 ])('colour on %j with %j: %s', async (stream, env, coloured) => {
   const io = captureIo({ NO_COLOR: undefined, TERM: 'xterm-256color', ...env }, stream);
-  await main(['merge', join(dir, 'shard-1.json'), join(dir, 'shard-2.json')], io);
+  expect(await main(['merge', join(dir, 'shard-1.json'), join(dir, 'shard-2.json')], io)).toBe(0);
+  expect(io.stdoutText()).toContain('account-1');
   expect(ANSI.test(io.stdoutText())).toBe(coloured);
 });
 

@@ -103,11 +103,13 @@ test('plan: every account planned in parallel, the one whose role cannot be assu
   expect(stderr).toMatch(/\[\d\d:\d\d\] bravo {2}plan…/);
   // Each account's provider assumed its own role, with a session name that names the run.
   const sessions = emulator.requests.filter((request) => request.action === 'AssumeRole' && request.params.RoleArn.endsWith(':role/terraform'));
+  expect(new Set(sessions.map((request) => request.params.RoleArn))).toEqual(new Set(Object.values(ACCOUNTS).map((id) => `arn:aws:iam::${id}:role/terraform`)));
   expect(new Set(sessions.map((request) => request.params.RoleSessionName))).toEqual(new Set([`session-manager-role-${result.run.id}`]));
 });
 
 test('apply of the saved plans: a throttled account still succeeds, state and no lock left in S3', async () => {
   emulator.injectFault({ accountId: ACCOUNTS.charlie, action: 'CreateRole', kind: 'Throttling', nth: 1 });
+  const before = emulator.requests.length;
   const planFile = join(dir, 'plan.json');
   writeFileSync(planFile, JSON.stringify(planned));
   const { code, result } = await cli('apply', '-c', 'with-delta.yml', '--plan-result', planFile);
@@ -120,6 +122,14 @@ test('apply of the saved plans: a throttled account still succeeds, state and no
     ['delta', 'failed'],
   ]);
   expect(account(result, 'alpha').counts.add).toBe(6);
+  // The outputs are those the refresh recorded, as AWS named the objects.
+  const alphaRole = emulator.account(ACCOUNTS.alpha).role('ssm-alpha');
+  expect(Object.fromEntries(account(result, 'alpha').outputs.map((output) => [output.name, output.after]))).toEqual({
+    arn: alphaRole.arn,
+    name: 'ssm-alpha',
+    instance_profile_name: 'ssm-alpha',
+    policy_arn: alphaRole.attachedPolicies[0],
+  });
   const creates = emulator.requests.filter((request) => request.accountId === ACCOUNTS.charlie && request.action === 'CreateRole');
   expect(creates.length).toBeGreaterThan(1);
   for (const name of ['alpha', 'bravo', 'charlie'] as const) {
@@ -127,8 +137,8 @@ test('apply of the saved plans: a throttled account still succeeds, state and no
     expect(emulator.bucketOutOfBand(STATE_BUCKET).getObjectJson(stateKey(ACCOUNTS[name]))).toMatchObject({ version: 4 });
   }
   expect(stateLocks()).toEqual([]);
-  // The lock was taken with a conditional write, the S3-native way.
-  expect(emulator.requests.some((request) => request.action === 'PutObject' && request.params.Key.endsWith('.tflock') && request.params.IfNoneMatch === '*')).toBe(true);
+  // The apply took its lock with a conditional write, the S3-native way.
+  expect(emulator.requests.slice(before).some((request) => request.action === 'PutObject' && request.params.Key.endsWith('.tflock') && request.params.IfNoneMatch === '*')).toBe(true);
 });
 
 let checked: MatrixResult;

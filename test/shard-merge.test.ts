@@ -21,7 +21,7 @@ test.each([1, 2, 3, 7, 200])('%i accounts in 1 to 8 shards: balanced, in order, 
 });
 
 test.each(['0/2', '3/2', '1/0', 'a/b', '1-2', ''])('--shard %p is refused with the expected form', (text) => {
-  expect(() => parseShard(text)).toThrow(/--shard must be i\/n with 1 <= i <= n/);
+  expect(() => parseShard(text)).toThrow(/the shard must be i\/n with 1 <= i <= n/);
 });
 
 const CONFIG = parseConfig(

@@ -35618,7 +35618,7 @@ var require_light = __commonJS({
 });
 
 // action/src/main.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // node_modules/@actions/core/lib/command.js
@@ -40296,7 +40296,6 @@ function getOctokit(token, options, ...additionalPlugins) {
 
 // engine/changed-since.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_fs3 = require("node:fs");
 var import_node_path4 = require("node:path");
 var import_node_util2 = require("node:util");
 
@@ -40600,6 +40599,7 @@ function terraformMessage(problem) {
 
 // engine/config.ts
 var CONFIG_VERSION = 1;
+var DEFAULT_STATE_KEY = "session-manager-role/{account_id}.tfstate";
 
 // engine/config-schema.ts
 var TEMPLATE_NOTE = "May use the placeholders {account_id}, {name} and {region}.";
@@ -40697,7 +40697,7 @@ function configSchema() {
             description: "S3 backend with S3-native state locking (use_lockfile).",
             properties: {
               bucket: { type: "string", minLength: 3, description: "State bucket." },
-              key: { type: "string", description: `State object key. ${TEMPLATE_NOTE}`, default: "session-manager-role/{account_id}.tfstate" },
+              key: { type: "string", description: `State object key. ${TEMPLATE_NOTE}`, default: DEFAULT_STATE_KEY },
               region: { type: "string", description: "Region of the bucket." },
               role_arn: { type: "string", description: `Role to assume for the state bucket. ${TEMPLATE_NOTE}` },
               external_id: { type: "string" },
@@ -40825,16 +40825,22 @@ function fillValue(value, values) {
 // engine/config-loader.ts
 var ConfigError = class extends Error {
   constructor(problems) {
-    super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in the config:
+    super(`${problemCount(problems)} in the config:
 ${problems.map(formatProblem).join("\n")}`);
     this.problems = problems;
     this.name = "ConfigError";
   }
   problems;
 };
+function problemCount(problems) {
+  return `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+}
 function formatProblem(problem) {
+  return `${problem.file}:${problem.line}:${problem.column}: ${describeProblem(problem)}`;
+}
+function describeProblem(problem) {
   const accounts = problem.accounts.length === 0 ? "" : `account${problem.accounts.length > 1 ? "s" : ""} ${listNames(problem.accounts)}: `;
-  return `${problem.file}:${problem.line}:${problem.column}: ${accounts}${problem.field}: ${problem.message}`;
+  return `${accounts}${problem.field}: ${problem.message}`;
 }
 function listNames(names) {
   return names.length <= 5 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
@@ -40958,7 +40964,6 @@ var REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 var ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 var EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 var ACCOUNT_ID = /^\d{12}$/;
-var DEFAULT_STATE_KEY = "session-manager-role/{account_id}.tfstate";
 var REGISTRY_SOURCE = /^([a-z0-9.-]+\.[a-z]{2,}\/)?[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*(\/\/.+)?$/;
 var ConfigChecker = class {
   constructor(data, source, path, options, problems) {
@@ -41029,7 +41034,7 @@ var ConfigChecker = class {
     if (isObject(filledTags) && !tagRule.test(filledTags)) add(entry.tags ? at("tags") : ["defaults", "tags"], `tags must ${tagRule.requirement}`);
     const inputs = this.resolveInputs(entry, index, variant, values, label);
     const backend = this.resolveBackend(values, label);
-    if (!idOk || !MODULE_VARIANTS.includes(variant) || !roleArn || !backend || !inputs) return void 0;
+    if (!idOk || !roleArn || !backend || !inputs) return void 0;
     return {
       id,
       name,
@@ -41116,11 +41121,10 @@ var ConfigChecker = class {
       if (typeof s3.region === "string" && !REGION.test(s3.region)) {
         this.problems.add(["backend", "s3", "region"], `region must be an AWS region such as eu-west-1 (got ${JSON.stringify(s3.region)})`);
       }
-      const key = fillValue(s3.key ?? DEFAULT_STATE_KEY, values);
-      return { type: "s3", settings: { ...s3, key, role_arn: roleArn, encrypt: s3.encrypt ?? true } };
+      return { type: "s3", settings: { ...s3, key: stateKey(s3, values), role_arn: roleArn, encrypt: s3.encrypt ?? true } };
     }
     if (backend?.local && isObject(backend.local) && typeof backend.local.path === "string") {
-      return { type: "local", path: (0, import_node_path.resolve)(this.configDir, fillValue(backend.local.path, values)) };
+      return { type: "local", path: this.localStatePath(backend.local.path, values) };
     }
     return void 0;
   }
@@ -41154,7 +41158,7 @@ var ConfigChecker = class {
       const name = typeof entry.name === "string" ? entry.name : entry.id;
       const region = String(entry.region ?? this.defaults.region);
       const values = { account_id: entry.id, name, region };
-      const location = backend?.s3 ? `s3://${backend.s3.bucket}/${fillValue(backend.s3.key ?? DEFAULT_STATE_KEY, values)}` : backend?.local ? (0, import_node_path.resolve)(this.configDir, fillValue(backend.local.path, values)) : void 0;
+      const location = backend?.s3 ? `s3://${backend.s3.bucket}/${stateKey(backend.s3, values)}` : backend?.local ? this.localStatePath(backend.local.path, values) : void 0;
       if (location) users.set(location, [.../* @__PURE__ */ new Set([...users.get(location) ?? [], accountLabel(this.data, index)])]);
     });
     for (const [location, accounts] of users) {
@@ -41162,6 +41166,9 @@ var ConfigChecker = class {
       const field = backend?.s3 ? ["backend", "s3", backend.s3.key ? "key" : "bucket"] : ["backend", "local", "path"];
       this.problems.add(field, `accounts ${listNames(accounts)} would share the state ${location}; make it unique with {account_id} or {name}`);
     }
+  }
+  localStatePath(template, values) {
+    return (0, import_node_path.resolve)(this.configDir, fillValue(template, values));
   }
   moduleSource(variant) {
     const module2 = this.data.module;
@@ -41196,9 +41203,10 @@ var ConfigChecker = class {
   }
 };
 function problemPath(problem, where, index) {
-  if (problem.kind === "any-of") return ["accounts", index];
-  if (problem.kind === "required") return ["accounts", index];
-  return where(problem.input);
+  return problem.kind === "any-of" || problem.kind === "required" ? ["accounts", index] : where(problem.input);
+}
+function stateKey(s3, values) {
+  return fillValue(s3.key ?? DEFAULT_STATE_KEY, values);
 }
 function isLocalSource(source) {
   return source.startsWith("./") || source.startsWith("../") || source.startsWith("/") || source === "." || source === "..";
@@ -41282,11 +41290,8 @@ async function prepareTerraform(workDir, baseEnv) {
   (0, import_node_fs2.mkdirSync)(workDir, { recursive: true });
   const env = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? "1" };
   let cliConfig = "";
-  const mirror = baseEnv.TF_PROVIDER_MIRROR;
+  const mirror = providerMirror(baseEnv);
   if (mirror) {
-    if (!(0, import_node_fs2.existsSync)((0, import_node_path2.join)(mirror, "registry.terraform.io"))) {
-      throw new Error(`TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io folder: point it at the mirror's root.`);
-    }
     cliConfig = mirrorCliConfig(mirror);
     writeIfChanged((0, import_node_path2.join)(workDir, "terraform.rc"), cliConfig);
     env.TF_CLI_CONFIG_FILE = (0, import_node_path2.join)(workDir, "terraform.rc");
@@ -41295,6 +41300,13 @@ async function prepareTerraform(workDir, baseEnv) {
     (0, import_node_fs2.mkdirSync)(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
   }
   return { binary, version: version2, bypassedWrapper, env, cliConfig };
+}
+function providerMirror(env) {
+  const mirror = env.TF_PROVIDER_MIRROR;
+  if (mirror && !(0, import_node_fs2.existsSync)((0, import_node_path2.join)(mirror, "registry.terraform.io"))) {
+    throw new Error(`TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io folder: point it at the mirror's root.`);
+  }
+  return mirror || void 0;
 }
 function mirrorCliConfig(mirror) {
   return [
@@ -41387,7 +41399,7 @@ async function changedAccounts(config, ref, options) {
   const configDir = (0, import_node_path4.dirname)(config.path);
   const root = (await git(configDir, ["rev-parse", "--show-toplevel"])).trim();
   const commit = (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).catch(() => "")).trim();
-  if (!commit) throw new Error(`--changed-since: "${ref}" is not a commit of the repository at ${root} (in a shallow clone, fetch it first)`);
+  if (!commit) throw new Error(`changed since "${ref}": that is not a commit of the repository at ${root} (in a shallow clone, fetch it first)`);
   const everything = (reason) => ({ ref, commit, changed: new Map(config.accounts.map((account) => [account.id, reason])) });
   const configPath = (0, import_node_path4.relative)(root, config.path).split(import_node_path4.sep).join("/");
   const oldText = await git(root, ["show", `${commit}:${configPath}`]).catch(() => void 0);
@@ -41433,26 +41445,14 @@ function differences(before, after) {
 async function moduleContentChanged(root, commit, directory) {
   const path = (0, import_node_path4.relative)(root, directory);
   if (path.startsWith("..") || path === "") return false;
-  const posixPath = path.split(import_node_path4.sep).join("/");
-  const committed = (await git(root, ["ls-tree", "-r", commit, "--", `${posixPath}/`])).split("\n").filter(Boolean).map((line) => {
-    const [meta, file] = line.split("	");
-    return `${file} ${meta.split(" ")[2]}`;
-  });
-  const files = listFiles(directory).map((file) => (0, import_node_path4.relative)(root, file).split(import_node_path4.sep).join("/"));
-  const hashes = files.length === 0 ? [] : (await git(root, ["hash-object", "--", ...files])).split("\n").filter(Boolean);
-  const current = files.map((file, index) => `${file} ${hashes[index]}`);
-  return canonicalJson(committed.sort()) !== canonicalJson(current.sort());
-}
-function listFiles(directory) {
-  return (0, import_node_fs3.readdirSync)(directory).filter((name) => !name.startsWith(".")).flatMap((name) => {
-    const path = (0, import_node_path4.join)(directory, name);
-    return (0, import_node_fs3.statSync)(path).isDirectory() ? listFiles(path) : [path];
-  });
+  const pathspec = path.split(import_node_path4.sep).join("/");
+  const differs = await git(root, ["diff", "--quiet", commit, "--", pathspec]).then(() => false, () => true);
+  return differs || (await git(root, ["ls-files", "--others", "--exclude-standard", "--", pathspec])).trim() !== "";
 }
 
 // engine/matrix-run.ts
 var import_node_crypto3 = require("node:crypto");
-var import_node_fs5 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_os = require("node:os");
 var import_node_path6 = require("node:path");
 
@@ -41627,7 +41627,7 @@ function validateConcurrency(concurrency) {
 
 // engine/account-run.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_fs4 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_path5 = require("node:path");
 
 // engine/plan-normalise.ts
@@ -41635,8 +41635,15 @@ var import_node_util3 = require("node:util");
 
 // engine/result.ts
 var RESULT_VERSION = 1;
+var COMMANDS = ["plan", "apply", "drift"];
+var ACCOUNT_STATUSES = ["no_changes", "changes", "applied", "skipped", "refused", "failed", "cancelled"];
+function isTroubled(status) {
+  return status === "failed" || status === "refused" || status === "cancelled";
+}
+var CHANGE_ACTIONS = ["create", "update", "delete", "replace", "no-op"];
 var SENSITIVE = "(sensitive value)";
 var UNKNOWN = "(known after apply)";
+var NO_CHANGES = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 };
 
 // engine/plan-normalise.ts
 var NOT_DRIFT = {
@@ -41790,11 +41797,27 @@ function countChanges(changes) {
   };
 }
 
+// engine/duration.ts
+var UNITS = { h: 36e5, m: 6e4, s: 1e3 };
+function parseDuration(text) {
+  if (/^\d+$/.test(text)) return Number(text) * 1e3;
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === "") return void 0;
+  const [, hours, minutes, seconds] = match;
+  return Number(hours ?? 0) * UNITS.h + Number(minutes ?? 0) * UNITS.m + Number(seconds ?? 0) * UNITS.s;
+}
+function formatDuration(ms) {
+  if (ms < 6e4) return `${Math.round(ms / 100) / 10}s`;
+  const minutes = Math.floor(ms / 6e4);
+  const seconds = Math.round(ms % 6e4 / 1e3);
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}
+
 // engine/terraform-process.ts
 var import_node_child_process3 = require("node:child_process");
 var TAIL_BYTES = 16 * 1024;
+var STOP_GRACE_MS = 12e4;
 function runTerraform(invocation) {
-  const started = Date.now();
   const mode = invocation.stdout ?? "text";
   invocation.log.write(`
 $ terraform ${invocation.args.join(" ")}
@@ -41852,7 +41875,7 @@ $ terraform ${invocation.args.join(" ")}
       killTimer = setTimeout(() => {
         invocation.log.write("\n[session-manager-role] Terraform did not stop in time: killing it\n");
         signalProcess(child.pid === void 0 ? void 0 : -child.pid, "SIGKILL");
-      }, invocation.killAfterMs ?? 12e4);
+      }, STOP_GRACE_MS);
       killTimer.unref();
     };
     if (invocation.signal?.aborted) interrupt();
@@ -41878,8 +41901,7 @@ $ terraform ${invocation.args.join(" ")}
         stdout: Buffer.concat(data).toString("utf8"),
         events,
         outputTail: tail,
-        interrupted,
-        durationMs: Date.now() - started
+        interrupted
       });
     });
   });
@@ -41907,7 +41929,6 @@ function errorExcerpt(exit, maxLines = 20) {
 }
 
 // engine/account-run.ts
-var NO_CHANGES = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 };
 var PLAN_FILE = "tfplan";
 var PLAN_META_FILE = "tfplan.meta.json";
 var INIT_MARKER = (0, import_node_path5.join)(".terraform", "session-manager-role-init");
@@ -41930,9 +41951,9 @@ var AccountRun = class {
   constructor(account, options) {
     this.account = account;
     this.options = options;
-    (0, import_node_fs4.mkdirSync)(options.directory, { recursive: true });
+    (0, import_node_fs3.mkdirSync)(options.directory, { recursive: true });
     this.logFile = (0, import_node_path5.join)(options.directory, `${options.command}.log`);
-    this.log = (0, import_node_fs4.createWriteStream)(this.logFile);
+    this.log = (0, import_node_fs3.createWriteStream)(this.logFile);
   }
   account;
   options;
@@ -41991,8 +42012,9 @@ var AccountRun = class {
   async applyPlanFile() {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
     await this.phase("apply", () => this.terraform(["apply", "-json", "-input=false", lock, PLAN_FILE], "events"));
-    await this.phase("refresh", () => this.terraform(["refresh", "-json", "-input=false", lock], "events"));
-    return this.result("applied", { outputs: await this.stateOutputs() });
+    const refreshed = await this.phase("refresh", () => this.terraform(["refresh", "-json", "-input=false", lock], "events"));
+    const reported = refreshed.events.filter((event) => event.type === "outputs").pop();
+    return this.result("applied", { outputs: this.outputChanges(reported?.outputs ?? {}) });
   }
   /**
    * Plans and reads the plan. `terraform show -json` starts the provider again for its schema, a fifth of a plan's
@@ -42016,7 +42038,7 @@ var AccountRun = class {
     const meta = this.readPlanMeta();
     const planPath = (0, import_node_path5.join)(this.options.directory, PLAN_FILE);
     if (expected === void 0) throw new StepFailure("apply", "failed", `run ${apply.runId} has no plan for this account`);
-    if (!meta || meta.run_id !== apply.runId || meta.fingerprint !== expected || !(0, import_node_fs4.existsSync)(planPath) || sha256File(planPath) !== meta.sha256) {
+    if (!meta || meta.run_id !== apply.runId || meta.fingerprint !== expected || !(0, import_node_fs3.existsSync)(planPath) || sha256File(planPath) !== meta.sha256) {
       throw new StepFailure("apply", "failed", `the saved plan of run ${apply.runId} is missing or was replaced: plan again`);
     }
     this.fingerprint = meta.fingerprint;
@@ -42033,16 +42055,16 @@ var AccountRun = class {
   /** What `init` depends on; when it is unchanged since the last successful init, init is skipped. */
   initKey() {
     const { directory, setup } = this.options;
-    const read = (file) => (0, import_node_fs4.existsSync)((0, import_node_path5.join)(directory, file)) ? (0, import_node_fs4.readFileSync)((0, import_node_path5.join)(directory, file), "utf8") : "";
+    const read = (file) => (0, import_node_fs3.existsSync)((0, import_node_path5.join)(directory, file)) ? (0, import_node_fs3.readFileSync)((0, import_node_path5.join)(directory, file), "utf8") : "";
     return (0, import_node_crypto2.createHash)("sha256").update([setup.version, setup.cliConfig, read("main.tf.json"), read(".terraform.lock.hcl")].join("\0")).digest("hex");
   }
   needsInit() {
     const marker = (0, import_node_path5.join)(this.options.directory, INIT_MARKER);
-    return !(0, import_node_fs4.existsSync)(marker) || (0, import_node_fs4.readFileSync)(marker, "utf8") !== this.initKey();
+    return !(0, import_node_fs3.existsSync)(marker) || (0, import_node_fs3.readFileSync)(marker, "utf8") !== this.initKey();
   }
   async init() {
     await this.terraform(["init", "-input=false", "-no-color", "-reconfigure"]);
-    (0, import_node_fs4.writeFileSync)((0, import_node_path5.join)(this.options.directory, INIT_MARKER), this.initKey());
+    (0, import_node_fs3.writeFileSync)((0, import_node_path5.join)(this.options.directory, INIT_MARKER), this.initKey());
   }
   savePlanMeta() {
     const meta = {
@@ -42051,18 +42073,20 @@ var AccountRun = class {
       sha256: sha256File((0, import_node_path5.join)(this.options.directory, PLAN_FILE)),
       plan: this.plan
     };
-    (0, import_node_fs4.writeFileSync)((0, import_node_path5.join)(this.options.directory, PLAN_META_FILE), `${JSON.stringify(meta, null, 2)}
+    (0, import_node_fs3.writeFileSync)((0, import_node_path5.join)(this.options.directory, PLAN_META_FILE), `${JSON.stringify(meta, null, 2)}
 `);
   }
   readPlanMeta() {
     const path = (0, import_node_path5.join)(this.options.directory, PLAN_META_FILE);
-    return (0, import_node_fs4.existsSync)(path) ? JSON.parse((0, import_node_fs4.readFileSync)(path, "utf8")) : void 0;
+    return (0, import_node_fs3.existsSync)(path) ? JSON.parse((0, import_node_fs3.readFileSync)(path, "utf8")) : void 0;
   }
   /** The root outputs as the state holds them (no provider needed). */
   async stateOutputs() {
     const shown = await this.phase("output", () => this.terraform(["output", "-json", "-no-color"], "data"));
-    const outputs = JSON.parse(shown.stdout);
-    return Object.entries(outputs).map(([name, output]) => ({ name, action: this.plannedOutputAction(name), after: redact(output.value, output.sensitive) })).sort((a, b) => a.name.localeCompare(b.name));
+    return this.outputChanges(JSON.parse(shown.stdout));
+  }
+  outputChanges(outputs) {
+    return Object.entries(outputs).map(([name, output]) => ({ name, action: this.plannedOutputAction(name), after: output.sensitive ? SENSITIVE : output.value })).sort((a, b) => a.name.localeCompare(b.name));
   }
   plannedOutputAction(name) {
     return this.plan?.outputs.find((output) => output.name === name)?.action ?? "no-op";
@@ -42128,13 +42152,7 @@ var AccountRun = class {
   }
 };
 function sha256File(path) {
-  return (0, import_node_crypto2.createHash)("sha256").update((0, import_node_fs4.readFileSync)(path)).digest("hex");
-}
-function formatDuration(ms) {
-  if (ms < 6e4) return `${Math.round(ms / 100) / 10}s`;
-  const minutes = Math.floor(ms / 6e4);
-  const seconds = Math.round(ms % 6e4 / 1e3);
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+  return (0, import_node_crypto2.createHash)("sha256").update((0, import_node_fs3.readFileSync)(path)).digest("hex");
 }
 
 // package.json
@@ -42152,7 +42170,7 @@ function skippedResult(account, reason) {
     region: account.region,
     status: "skipped",
     reason,
-    counts: { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0 },
+    counts: NO_CHANGES,
     changes: [],
     drift: [],
     outputs: [],
@@ -42173,7 +42191,7 @@ function assembleResult(command, accounts, run2) {
 }
 function summarise(accounts) {
   const sum = (key) => accounts.reduce((total, account) => total + account.counts[key], 0);
-  const byStatus = { no_changes: 0, changes: 0, applied: 0, skipped: 0, refused: 0, failed: 0, cancelled: 0 };
+  const byStatus = Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, 0]));
   for (const account of accounts) byStatus[account.status] += 1;
   return {
     accounts: accounts.length,
@@ -42195,7 +42213,7 @@ function parseShard(text) {
   const index = Number(match?.[1]);
   const count2 = Number(match?.[2]);
   if (!match || count2 < 1 || index < 1 || index > count2) {
-    throw new Error(`--shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text}")`);
+    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text}")`);
   }
   return { index, count: count2 };
 }
@@ -42206,6 +42224,7 @@ function shardAccounts(accounts, shard) {
 }
 
 // engine/matrix-run.ts
+var HEARTBEAT_MS = 3e4;
 function defaultRunId(env = process.env) {
   if (env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
@@ -42219,7 +42238,8 @@ async function runMatrix(options) {
   const parallelism = Math.max(1, options.parallelism ?? (0, import_node_os.availableParallelism)());
   const runId = options.runId ?? defaultRunId(env);
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
-  const toRun = inShard.filter((account) => !options.skip?.has(account.id));
+  const skip = options.changes ? unchangedAccounts(options.config, options.changes) : /* @__PURE__ */ new Map();
+  const toRun = inShard.filter((account) => !skip.has(account.id));
   const cancel = options.signal ?? new AbortController().signal;
   const progress = options.onProgress ?? (() => void 0);
   progress({ kind: "start", total: toRun.length, parallelism, terraform: setup });
@@ -42229,7 +42249,7 @@ async function runMatrix(options) {
     if (running.size === 0) return;
     const now = Date.now();
     progress({ kind: "heartbeat", running: [...running].map(([account, state]) => ({ account, phase: state.phase, elapsedMs: now - state.started })) });
-  }, options.heartbeatMs ?? 3e4);
+  }, HEARTBEAT_MS);
   heartbeat.unref();
   const limit = pLimit(parallelism);
   let done = 0;
@@ -42243,7 +42263,7 @@ async function runMatrix(options) {
           directory: (0, import_node_path6.join)(workDir, "accounts", account.name),
           runId,
           providerLock,
-          lockTimeout: options.lockTimeout ?? "2m",
+          lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 12e4) / 1e3)}s`,
           timeoutMs: options.timeoutMs,
           apply: options.apply,
           cancel,
@@ -42263,7 +42283,7 @@ async function runMatrix(options) {
   );
   clearInterval(heartbeat);
   const byId = new Map(results.map((result) => [result.id, result]));
-  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, options.skip?.get(account.id) ?? "not selected"));
+  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, skip.get(account.id) ?? "not selected"));
   const finishedAt = /* @__PURE__ */ new Date();
   return assembleResult(options.command, accounts, {
     id: runId,
@@ -42274,12 +42294,12 @@ async function runMatrix(options) {
     terraform_version: setup.version,
     parallelism,
     ...options.shard ? { shard: options.shard } : {},
-    ...options.changedSince ? { changed_since: options.changedSince } : {}
+    ...options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}
   });
 }
 async function installProviders(setup, workDir, sample) {
   const directory = (0, import_node_path6.join)(workDir, "providers");
-  (0, import_node_fs5.mkdirSync)(directory, { recursive: true });
+  (0, import_node_fs4.mkdirSync)(directory, { recursive: true });
   const constraint = sample.awsProviderVersion ? { version: sample.awsProviderVersion } : {};
   const configuration = { terraform: { required_providers: { aws: { source: "hashicorp/aws", ...constraint } } } };
   const changed = writeIfChanged((0, import_node_path6.join)(directory, "main.tf.json"), `${JSON.stringify(configuration, null, 2)}
@@ -42288,15 +42308,15 @@ async function installProviders(setup, workDir, sample) {
   const key = `${setup.version}
 ${setup.cliConfig}`;
   const lockFile = (0, import_node_path6.join)(directory, ".terraform.lock.hcl");
-  if (changed || !(0, import_node_fs5.existsSync)(lockFile) || !(0, import_node_fs5.existsSync)(marker) || (0, import_node_fs5.readFileSync)(marker, "utf8") !== key) {
-    const log = (0, import_node_fs5.createWriteStream)((0, import_node_path6.join)(directory, "init.log"));
+  if (changed || !(0, import_node_fs4.existsSync)(lockFile) || !(0, import_node_fs4.existsSync)(marker) || (0, import_node_fs4.readFileSync)(marker, "utf8") !== key) {
+    const log = (0, import_node_fs4.createWriteStream)((0, import_node_path6.join)(directory, "init.log"));
     const exit = await runTerraform({ binary: setup.binary, args: ["init", "-input=false", "-no-color", "-upgrade"], cwd: directory, env: setup.env, log });
     await new Promise((done) => log.end(done));
     if (exit.exitCode !== 0) throw new Error(`Installing the AWS provider failed:
 ${errorExcerpt(exit)}`);
-    (0, import_node_fs5.writeFileSync)(marker, key);
+    (0, import_node_fs4.writeFileSync)(marker, key);
   }
-  return (0, import_node_fs5.readFileSync)(lockFile, "utf8");
+  return (0, import_node_fs4.readFileSync)(lockFile, "utf8");
 }
 
 // engine/merge.ts
@@ -42357,20 +42377,18 @@ function mergeResults(results, config) {
 }
 
 // engine/result-file.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path7 = require("node:path");
 var import_ajv2 = __toESM(require_ajv());
 
 // engine/result-schema.ts
-var STATUSES = ["no_changes", "changes", "applied", "skipped", "refused", "failed", "cancelled"];
-var ACTIONS = ["create", "update", "delete", "replace", "no-op"];
 var count = { type: "integer", minimum: 0 };
 var sha2562 = { type: "string", pattern: "^[0-9a-f]{64}$" };
 var counts = {
   type: "object",
   additionalProperties: false,
-  required: ["add", "change", "destroy", "replace", "import", "move"],
-  properties: { add: count, change: count, destroy: count, replace: count, import: count, move: count }
+  required: Object.keys(NO_CHANGES),
+  properties: Object.fromEntries(Object.keys(NO_CHANGES).map((key) => [key, count]))
 };
 var attribute = {
   type: "object",
@@ -42398,7 +42416,7 @@ function resultSchema() {
         required: ["name", "version"],
         properties: { name: { const: "session-manager-role" }, version: { type: "string" } }
       },
-      command: { enum: ["plan", "apply", "drift"] },
+      command: { enum: COMMANDS },
       run: {
         type: "object",
         additionalProperties: false,
@@ -42435,8 +42453,8 @@ function resultSchema() {
           by_status: {
             type: "object",
             additionalProperties: false,
-            required: STATUSES,
-            properties: Object.fromEntries(STATUSES.map((status) => [status, count]))
+            required: ACCOUNT_STATUSES,
+            properties: Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, count]))
           },
           with_changes: count,
           with_drift: count,
@@ -42454,7 +42472,7 @@ function resultSchema() {
             name: { type: "string" },
             variant: { enum: [...MODULE_VARIANTS] },
             region: { type: "string" },
-            status: { enum: STATUSES },
+            status: { enum: ACCOUNT_STATUSES },
             reason: { type: "string" },
             fingerprint: sha2562,
             plan_shape: sha2562,
@@ -42468,7 +42486,7 @@ function resultSchema() {
                 properties: {
                   address: { type: "string" },
                   type: { type: "string" },
-                  action: { enum: ACTIONS },
+                  action: { enum: CHANGE_ACTIONS },
                   reason: { type: "string" },
                   moved_from: { type: "string" },
                   importing: { type: "string" },
@@ -42497,7 +42515,7 @@ function resultSchema() {
                 type: "object",
                 additionalProperties: false,
                 required: ["name", "action"],
-                properties: { name: { type: "string" }, action: { enum: ACTIONS }, before: {}, after: {} }
+                properties: { name: { type: "string" }, action: { enum: CHANGE_ACTIONS }, before: {}, after: {} }
               }
             },
             duration_ms: count,
@@ -42531,10 +42549,10 @@ function resultProblems(document) {
   return (validate.errors ?? []).map((error2) => `${error2.instancePath || "(document)"} ${error2.message ?? "is not valid"}`);
 }
 function readResult(path) {
-  if (!(0, import_node_fs6.existsSync)(path)) throw new Error(`${path}: no such result file`);
+  if (!(0, import_node_fs5.existsSync)(path)) throw new Error(`${path}: no such result file`);
   let document;
   try {
-    document = JSON.parse((0, import_node_fs6.readFileSync)(path, "utf8"));
+    document = JSON.parse((0, import_node_fs5.readFileSync)(path, "utf8"));
   } catch (error2) {
     throw new Error(`${path}: not JSON (${error2.message})`);
   }
@@ -42546,8 +42564,8 @@ ${problems.map((p) => `  - ${p}`).join("\n")}`);
   return document;
 }
 function writeResult(path, result) {
-  (0, import_node_fs6.mkdirSync)((0, import_node_path7.dirname)(path), { recursive: true });
-  (0, import_node_fs6.writeFileSync)(path, `${JSON.stringify(result, null, 2)}
+  (0, import_node_fs5.mkdirSync)((0, import_node_path7.dirname)(path), { recursive: true });
+  (0, import_node_fs5.writeFileSync)(path, `${JSON.stringify(result, null, 2)}
 `);
 }
 
@@ -42569,6 +42587,9 @@ var STATUS_LABEL = {
 function formatSeconds(ms) {
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)}s`;
   return `${Math.floor(ms / 6e4)}m${String(Math.round(ms % 6e4 / 1e3)).padStart(2, "0")}s`;
+}
+function formatCounts(counts2) {
+  return `+${counts2.add} ~${counts2.change} -${counts2.destroy} \xB1${counts2.replace}`;
 }
 var shortFingerprint = (fingerprint) => fingerprint.slice(0, 12);
 function headline(result) {
@@ -42952,8 +42973,7 @@ function groupSections(accounts, detail) {
 function groupSummary(group, withStatus = true) {
   const [first] = group.accounts;
   const names = group.accounts.length > 1 ? `${group.accounts.length} accounts with the same plan: ${group.accounts.map((account) => account.name).join(", ")}` : `${first.name} (${first.id})`;
-  const { add, change, destroy, replace } = first.counts;
-  const counts2 = first.changes.length > 0 ? `, +${add} ~${change} -${destroy} \xB1${replace}` : "";
+  const counts2 = first.changes.length > 0 ? `, ${formatCounts(first.counts)}` : "";
   const drift = first.drift.length > 0 ? `, drift in ${first.drift.length}` : "";
   return withStatus ? `${names}: ${STATUS_LABEL[first.status]}${counts2}${drift}` : `${names}${counts2}${drift}`;
 }
@@ -43043,20 +43063,16 @@ function destructiveCallout(result, maxAccounts = 20) {
     ...more
   ].join("\n");
 }
-function title(result, config) {
-  const verb = { plan: "Plan", apply: "Apply", drift: "Drift check" }[result.command];
-  return `### session-manager-role: ${verb} of ${inlineCode(config)}`;
-}
 function statusLine(result, context3) {
-  const icon = result.accounts.some((account) => ["failed", "refused", "cancelled"].includes(account.status)) ? "\u274C" : result.summary.with_changes > 0 || result.summary.with_drift > 0 ? "\u{1F4DD}" : "\u2705";
+  const icon = result.accounts.some((account) => isTroubled(account.status)) ? "\u274C" : result.summary.with_changes > 0 || result.summary.with_drift > 0 ? "\u{1F4DD}" : "\u2705";
   const run2 = context3.runUrl ? ` \xB7 [workflow run](${context3.runUrl})` : "";
   return `${icon} **${escapeText(headline(result))}** \xB7 commit ${inlineCode(context3.commit.slice(0, 12))}${run2}`;
 }
 function renderPlanComment(result, context3) {
   const limit = (context3.maxLength ?? GITHUB_BODY_LIMIT) - SAFETY_MARGIN;
-  const headWith = (table2) => [commentMarker(context3.config), title(result, context3.config), statusLine(result, context3), destructiveCallout(result), table2].filter((part) => part !== void 0).join("\n\n");
+  const headWith = (table2) => [commentMarker(context3.config), `### session-manager-role: Plan of ${inlineCode(context3.config)}`, statusLine(result, context3), destructiveCallout(result), table2].filter((part) => part !== void 0).join("\n\n");
   const where = context3.runUrl ? `the [job summary](${context3.runUrl})` : "the job summary";
-  const apply = result.command === "plan" ? `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.` : `Matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}.`;
+  const apply = `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`;
   const foot = (omitted) => [
     omitted > 0 ? `> [!NOTE]
 > The details of ${omitted} account${omitted === 1 ? "" : "s"} did not fit in this comment: see ${where}.` : void 0,
@@ -43145,12 +43161,18 @@ function renderDriftIssue(result, scope, context3) {
   }
   const body = `${parts.join("\n\n")}
 `;
-  return body.length < GITHUB_BODY_LIMIT - 1024 ? body : shortened(parts.slice(0, 3), run2);
+  return body.length < GITHUB_BODY_LIMIT - SAFETY_MARGIN ? body : shortened(parts.slice(0, 3), run2);
 }
 function renderDriftResolved(result, context3) {
-  const run2 = context3.runUrl ? `[The scheduled check](${context3.runUrl})` : "The scheduled check";
-  return `${run2} on ${escapeText(context3.checkedAt)} (run ${escapeText(result.run.id)}) found no drift: closing.
+  return `${scheduledCheck(context3)} on ${escapeText(context3.checkedAt)} (run ${escapeText(result.run.id)}) found no drift: closing.
 `;
+}
+function renderDriftReopened(result, context3) {
+  return `${scheduledCheck(context3)} on ${escapeText(context3.checkedAt)} (run ${escapeText(result.run.id)}) found drift again: reopening.
+`;
+}
+function scheduledCheck(context3) {
+  return context3.runUrl ? `[The scheduled check](${context3.runUrl})` : "The scheduled check";
 }
 function pendingChanges(account) {
   return account.changes.filter((change) => change.cause !== "drift");
@@ -43492,12 +43514,12 @@ function describeFailure(what, error2) {
 
 // action/src/drift-issues.ts
 async function syncDriftIssues(octokit, repository, result, options) {
-  await ensureLabel(octokit, repository, options.label);
   const issues = (await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: "all", labels: options.label, per_page: 100 })).filter(
     (issue2) => !issue2.pull_request && issue2.user?.login === options.author
   );
-  const scopes = options.mode === "per-config" ? [{ config: options.config }] : result.accounts.filter((account) => account.status !== "skipped").map((account) => ({ config: options.config, accountId: account.id }));
+  const scopes = options.mode === "per-config" ? [{ config: options.config }] : result.accounts.map((account) => ({ config: options.config, accountId: account.id }));
   const changes = [];
+  let labelReady;
   for (const scope of scopes) {
     const marker = driftIssueMarker(scope);
     const issue2 = issues.find((candidate) => (candidate.body ?? "").startsWith(`${marker}
@@ -43507,12 +43529,13 @@ async function syncDriftIssues(octokit, repository, result, options) {
     if (drift) {
       const content = { title: driftIssueTitle(result, scope), body: renderDriftIssue(result, scope, context3) };
       if (!issue2) {
+        labelReady ??= ensureLabel(octokit, repository, options.label);
+        await labelReady;
         const { data } = await octokit.rest.issues.create({ ...repository, ...content, labels: [options.label] });
         changes.push({ action: "opened", number: data.number, url: data.html_url, scope });
       } else if (issue2.state === "closed") {
         await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content, state: "open", state_reason: "reopened" });
-        await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: `Drift found again by ${options.runUrl ? `[the scheduled check](${options.runUrl})` : "the scheduled check"} on ${options.checkedAt}: reopening.
-` });
+        await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: renderDriftReopened(result, context3) });
         changes.push({ action: "reopened", number: issue2.number, url: issue2.html_url, scope });
       } else {
         await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content });
@@ -43565,8 +43588,7 @@ var ProgressLines = class {
   }
 };
 function outcome(result) {
-  const { add, change, destroy, replace } = result.counts;
-  const counts2 = result.changes.length > 0 ? ` (+${add} ~${change} -${destroy} \xB1${replace})` : "";
+  const counts2 = result.changes.length > 0 ? ` (${formatCounts(result.counts)})` : "";
   const drift = result.drift.length > 0 ? `, drift in ${result.drift.length} resource${result.drift.length === 1 ? "" : "s"}` : "";
   const error2 = result.error ? `: ${result.error.phase}: ${result.error.message.split("\n")[0]}` : result.reason ? `: ${result.reason}` : "";
   return `${STATUS_LABEL[result.status]}${counts2}${drift}${error2}`;
@@ -43574,10 +43596,9 @@ function outcome(result) {
 
 // report/config-errors.ts
 function renderConfigErrors(config, problems) {
-  const count2 = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
   return `## session-manager-role: ${inlineCode(config)} is not valid
 
-${count2}; no Terraform was run.
+${problemCount(problems)}; no Terraform was run.
 
 ${fence(problems.map(formatProblem).join("\n"))}
 `;
@@ -43611,16 +43632,6 @@ function renderJobSummary(result, context3) {
   return full.length <= JOB_SUMMARY_LIMIT ? full : render("brief");
 }
 
-// engine/duration.ts
-var UNITS = { h: 36e5, m: 6e4, s: 1e3 };
-function parseDuration(text) {
-  if (/^\d+$/.test(text)) return Number(text) * 1e3;
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  if (!match || text === "") return void 0;
-  const [, hours, minutes, seconds] = match;
-  return Number(hours ?? 0) * UNITS.h + Number(minutes ?? 0) * UNITS.m + Number(seconds ?? 0) * UNITS.s;
-}
-
 // action/src/inputs.ts
 var InputError = class extends Error {
   constructor(problems) {
@@ -43642,13 +43653,14 @@ function readInputs(input) {
   const optional = (name) => text(name) || void 0;
   const command = oneOf(problems, "command", text("command"), ["plan", "apply", "drift", "report"]);
   const parallelismText = optional("parallelism");
-  if (parallelismText !== void 0 && !/^[1-9]\d*$/.test(parallelismText)) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
+  const parallelismOk = parallelismText === void 0 || /^[1-9]\d*$/.test(parallelismText);
+  if (!parallelismOk) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
   let shard;
   if (optional("shard")) {
     try {
       shard = parseShard(text("shard"));
     } catch (error2) {
-      problems.push(error2.message.replace("--shard", "shard"));
+      problems.push(error2.message);
     }
   }
   const duration = (name) => {
@@ -43664,12 +43676,11 @@ function readInputs(input) {
   const results = input("results").split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === "report" && results.length === 0) problems.push("results must name the shard result files (or folders holding them) for command report");
   if (command === "drift" && optional("changed-since")) problems.push("changed-since does not apply to drift: a drift check always covers every account");
-  const lockTimeoutMs = duration("lock-timeout");
   const inputs = {
     command,
     config: text("config") || "session-manager-role.yml",
     githubToken,
-    parallelism: parallelismText && /^[1-9]\d*$/.test(parallelismText) ? Number(parallelismText) : void 0,
+    parallelism: parallelismText !== void 0 && parallelismOk ? Number(parallelismText) : void 0,
     shard,
     changedSince: optional("changed-since"),
     comment: oneOf(problems, "comment", text("comment") || "update", ["update", "recreate", "off"]),
@@ -43678,7 +43689,7 @@ function readInputs(input) {
     driftIssue: oneOf(problems, "drift-issue", text("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
     driftIssueLabel: text("drift-issue-label") || "session-manager-role-drift",
     timeoutMs: duration("timeout"),
-    lockTimeout: lockTimeoutMs === void 0 ? "2m" : `${Math.ceil(lockTimeoutMs / 1e3)}s`,
+    lockTimeoutMs: duration("lock-timeout"),
     results,
     resultPath: optional("result-path")
   };
@@ -43734,7 +43745,7 @@ async function findReviewedPlan(octokit, repository, commit, options) {
       reason: `the plan comment on pull request #${pull.number} describes commit ${data.commit.slice(0, 12)}, but the pull request was merged at ${pull.head.sha.slice(0, 12)}: its last push was never planned`
     };
   }
-  return { found: true, pullRequest: pull.number, commentUrl: comment.html_url, data, fingerprints: reviewedFingerprints(data) };
+  return { found: true, pullRequest: pull.number, commentUrl: comment.html_url, fingerprints: reviewedFingerprints(data) };
 }
 
 // action/src/main.ts
@@ -43751,8 +43762,9 @@ async function run() {
   try {
     const inputs = readInputs((name) => getInput(name));
     const publication = { notices: [] };
-    const result = await produceResult(inputs, stop.signal, publication);
-    await report(inputs, result, publication);
+    const octokit = gitHubClient(inputs.githubToken, info);
+    const result = await produceResult(inputs, octokit, stop.signal, publication);
+    await report(inputs, octokit, result, publication);
   } catch (error2) {
     await failOnError(error2);
   } finally {
@@ -43760,16 +43772,16 @@ async function run() {
     process.off("SIGTERM", onSignal);
   }
 }
-async function produceResult(inputs, signal, publication) {
+async function produceResult(inputs, octokit, signal, publication) {
   if (inputs.command === "report") {
-    const config2 = (0, import_node_fs7.existsSync)(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : void 0;
+    const config2 = (0, import_node_fs6.existsSync)(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : void 0;
     return mergeResults(resultFiles(inputs.results).map(readResult), config2);
   }
   if (inputs.command === "apply" && !APPLY_EVENTS.includes(context2.eventName)) {
     throw new Error(`apply runs only on ${APPLY_EVENTS.join(" or ")}, never on ${context2.eventName}: a pull request shows the plan, the merge applies it`);
   }
   const config = loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES });
-  const apply = inputs.command === "apply" ? await reviewedApply(inputs, publication) : void 0;
+  const apply = inputs.command === "apply" ? await reviewedApply(inputs, octokit, publication) : void 0;
   const changes = inputs.changedSince ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : void 0;
   const progress = new ProgressLines(inputs.command);
   return runMatrix({
@@ -43779,11 +43791,10 @@ async function produceResult(inputs, signal, publication) {
     workDir: (0, import_node_path8.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role"),
     parallelism: inputs.parallelism,
     timeoutMs: inputs.timeoutMs,
-    lockTimeout: inputs.lockTimeout,
+    lockTimeoutMs: inputs.lockTimeoutMs,
     apply,
     shard: inputs.shard,
-    skip: changes ? unchangedAccounts(config, changes) : void 0,
-    changedSince: changes ? { ref: changes.ref, commit: changes.commit } : void 0,
+    changes,
     signal,
     onProgress: (event) => {
       const line = progress.line(event);
@@ -43793,11 +43804,10 @@ async function produceResult(inputs, signal, publication) {
 }
 function resultFiles(entries) {
   return entries.flatMap(
-    (entry) => (0, import_node_fs7.existsSync)(entry) && (0, import_node_fs7.statSync)(entry).isDirectory() ? (0, import_node_fs7.readdirSync)(entry).filter((name) => name.endsWith(".json")).sort().map((name) => (0, import_node_path8.join)(entry, name)) : [entry]
+    (entry) => (0, import_node_fs6.existsSync)(entry) && (0, import_node_fs6.statSync)(entry).isDirectory() ? (0, import_node_fs6.readdirSync)(entry).filter((name) => name.endsWith(".json")).sort().map((name) => (0, import_node_path8.join)(entry, name)) : [entry]
   );
 }
-async function reviewedApply(inputs, publication) {
-  const octokit = gitHubClient(inputs.githubToken, info);
+async function reviewedApply(inputs, octokit, publication) {
   const reviewed = await findReviewedPlan(octokit, context2.repo, context2.sha, { config: inputs.config, author: inputs.commentAuthor });
   if (!reviewed.found) {
     warning(`No reviewed plan: ${reviewed.reason}. Accounts with changes will be refused.`);
@@ -43808,13 +43818,13 @@ async function reviewedApply(inputs, publication) {
   publication.commentUrl = reviewed.commentUrl;
   return { kind: "expect", fingerprints: reviewed.fingerprints };
 }
-async function report(inputs, result, publication) {
+async function report(inputs, octokit, result, publication) {
   const resultPath = (0, import_node_path8.resolve)(inputs.resultPath ?? (0, import_node_path8.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role-result.json"));
   writeResult(resultPath, result);
   logAccounts(result);
-  await publish(inputs, result, publication);
+  await publish(inputs, octokit, result, publication);
   await summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write();
-  const troubled = result.accounts.filter((account) => ["failed", "refused", "cancelled"].includes(account.status));
+  const troubled = result.accounts.filter((account) => isTroubled(account.status));
   setOutput("result", resultPath);
   setOutput("has-changes", String(result.summary.with_changes > 0));
   setOutput("has-drift", String(result.summary.with_drift > 0));
@@ -43833,8 +43843,7 @@ function describedCommit() {
 function runUrl() {
   return `${context2.serverUrl}/${context2.repo.owner}/${context2.repo.repo}/actions/runs/${context2.runId}`;
 }
-async function publish(inputs, result, publication) {
-  const octokit = gitHubClient(inputs.githubToken, info);
+async function publish(inputs, octokit, result, publication) {
   const pullRequest = context2.payload.pull_request?.number;
   const attempt = async (what, action) => {
     try {
@@ -43874,16 +43883,16 @@ async function publish(inputs, result, publication) {
 }
 function logAccounts(result) {
   for (const account of result.accounts) {
-    if (!account.log_file || !(0, import_node_fs7.existsSync)(account.log_file)) continue;
+    if (!account.log_file || !(0, import_node_fs6.existsSync)(account.log_file)) continue;
     startGroup(`${account.name} (${account.id}): ${account.status}`);
-    info((0, import_node_fs7.readFileSync)(account.log_file, "utf8"));
+    info((0, import_node_fs6.readFileSync)(account.log_file, "utf8"));
     endGroup();
   }
 }
 async function failOnError(error2) {
   if (error2 instanceof ConfigError) {
     for (const problem of error2.problems) {
-      error(`${problem.accounts.length ? `account ${problem.accounts.join(", ")}: ` : ""}${problem.field}: ${problem.message}`, {
+      error(describeProblem(problem), {
         title: "session-manager-role config",
         file: problem.file,
         startLine: problem.line,
@@ -43891,7 +43900,7 @@ async function failOnError(error2) {
       });
     }
     await summary.addRaw(renderConfigErrors(getInput("config") || error2.problems[0].file, error2.problems)).write();
-    setFailed(`${error2.problems.length} problem${error2.problems.length === 1 ? "" : "s"} in ${error2.problems[0].file}; nothing was run.`);
+    setFailed(`${problemCount(error2.problems)} in ${error2.problems[0].file}; nothing was run.`);
     return;
   }
   if (error2 instanceof InputError) {

@@ -1,5 +1,5 @@
 import { MatrixResult } from '../../engine/result';
-import { DriftScope, driftIssueMarker, driftIssueTitle, hasDrift, renderDriftIssue, renderDriftResolved, scopedAccounts } from '../../report/drift-issue';
+import { DriftScope, driftIssueMarker, driftIssueTitle, hasDrift, renderDriftIssue, renderDriftReopened, renderDriftResolved, scopedAccounts } from '../../report/drift-issue';
 import { DriftIssueMode } from './inputs';
 import { GitHubClient, httpStatus } from './github';
 
@@ -28,15 +28,16 @@ type Repository = { readonly owner: string; readonly repo: string };
  * is: no drift found is not the same as no drift.
  */
 export async function syncDriftIssues(octokit: GitHubClient, repository: Repository, result: MatrixResult, options: DriftIssueOptions): Promise<IssueChange[]> {
-  await ensureLabel(octokit, repository, options.label);
   const issues = (await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: 'all', labels: options.label, per_page: 100 })).filter(
     (issue) => !issue.pull_request && issue.user?.login === options.author,
   );
   const scopes: DriftScope[] =
     options.mode === 'per-config'
       ? [{ config: options.config }]
-      : result.accounts.filter((account) => account.status !== 'skipped').map((account) => ({ config: options.config, accountId: account.id }));
+      : result.accounts.map((account) => ({ config: options.config, accountId: account.id }));
   const changes: IssueChange[] = [];
+  // The label is what finds the issues again; made once, when the first issue is opened.
+  let labelReady: Promise<void> | undefined;
   for (const scope of scopes) {
     const marker = driftIssueMarker(scope);
     const issue = issues.find((candidate) => (candidate.body ?? '').startsWith(`${marker}\n`));
@@ -45,11 +46,13 @@ export async function syncDriftIssues(octokit: GitHubClient, repository: Reposit
     if (drift) {
       const content = { title: driftIssueTitle(result, scope), body: renderDriftIssue(result, scope, context) };
       if (!issue) {
+        labelReady ??= ensureLabel(octokit, repository, options.label);
+        await labelReady;
         const { data } = await octokit.rest.issues.create({ ...repository, ...content, labels: [options.label] });
         changes.push({ action: 'opened', number: data.number, url: data.html_url, scope });
       } else if (issue.state === 'closed') {
         await octokit.rest.issues.update({ ...repository, issue_number: issue.number, ...content, state: 'open', state_reason: 'reopened' });
-        await octokit.rest.issues.createComment({ ...repository, issue_number: issue.number, body: `Drift found again by ${options.runUrl ? `[the scheduled check](${options.runUrl})` : 'the scheduled check'} on ${options.checkedAt}: reopening.\n` });
+        await octokit.rest.issues.createComment({ ...repository, issue_number: issue.number, body: renderDriftReopened(result, context) });
         changes.push({ action: 'reopened', number: issue.number, url: issue.html_url, scope });
       } else {
         await octokit.rest.issues.update({ ...repository, issue_number: issue.number, ...content });

@@ -19,7 +19,7 @@ export interface ActionInputs {
   readonly driftIssue: DriftIssueMode;
   readonly driftIssueLabel: string;
   readonly timeoutMs?: number;
-  readonly lockTimeout: string;
+  readonly lockTimeoutMs?: number;
   /** report: result files, or folders holding them. */
   readonly results: readonly string[];
   readonly resultPath?: string;
@@ -48,13 +48,14 @@ export function readInputs(input: InputReader): ActionInputs {
 
   const command = oneOf(problems, 'command', text('command'), ['plan', 'apply', 'drift', 'report'] as const);
   const parallelismText = optional('parallelism');
-  if (parallelismText !== undefined && !/^[1-9]\d*$/.test(parallelismText)) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
+  const parallelismOk = parallelismText === undefined || /^[1-9]\d*$/.test(parallelismText);
+  if (!parallelismOk) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
   let shard: ShardSpec | undefined;
   if (optional('shard')) {
     try {
       shard = parseShard(text('shard'));
     } catch (error) {
-      problems.push((error as Error).message.replace('--shard', 'shard'));
+      problems.push((error as Error).message);
     }
   }
   const duration = (name: string) => {
@@ -70,13 +71,12 @@ export function readInputs(input: InputReader): ActionInputs {
   const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
   if (command === 'drift' && optional('changed-since')) problems.push('changed-since does not apply to drift: a drift check always covers every account');
-  const lockTimeoutMs = duration('lock-timeout');
 
   const inputs: ActionInputs = {
     command,
     config: text('config') || 'session-manager-role.yml',
     githubToken,
-    parallelism: parallelismText && /^[1-9]\d*$/.test(parallelismText) ? Number(parallelismText) : undefined,
+    parallelism: parallelismText !== undefined && parallelismOk ? Number(parallelismText) : undefined,
     shard,
     changedSince: optional('changed-since'),
     comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
@@ -85,7 +85,7 @@ export function readInputs(input: InputReader): ActionInputs {
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',
     timeoutMs: duration('timeout'),
-    lockTimeout: lockTimeoutMs === undefined ? '2m' : `${Math.ceil(lockTimeoutMs / 1000)}s`,
+    lockTimeoutMs: duration('lock-timeout'),
     results,
     resultPath: optional('result-path'),
   };

@@ -3,18 +3,18 @@ import { join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { ApplyMode } from '../../engine/account-run';
-import { changedAccounts, unchangedAccounts } from '../../engine/changed-since';
-import { ConfigError, loadConfig } from '../../engine/config-loader';
+import { changedAccounts } from '../../engine/changed-since';
+import { ConfigError, describeProblem, loadConfig, problemCount } from '../../engine/config-loader';
 import { runMatrix } from '../../engine/matrix-run';
 import { mergeResults } from '../../engine/merge';
-import { MatrixResult } from '../../engine/result';
+import { MatrixResult, isTroubled } from '../../engine/result';
 import { readResult, writeResult } from '../../engine/result-file';
 import { syncDriftIssues } from './drift-issues';
 import { ProgressLines } from '../../report/progress';
 import { renderConfigErrors } from '../../report/config-errors';
 import { renderJobSummary } from '../../report/job-summary';
 import { renderPlanComment } from '../../report/pr-comment';
-import { describeFailure, gitHubClient } from './github';
+import { GitHubClient, describeFailure, gitHubClient } from './github';
 import { ActionInputs, InputError, readInputs } from './inputs';
 import { postPlanComment } from './plan-comment';
 import { ReviewedPlan, findReviewedPlan } from './reviewed-plan';
@@ -42,8 +42,9 @@ export async function run(): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name));
     const publication: Publication = { notices: [] };
-    const result = await produceResult(inputs, stop.signal, publication);
-    await report(inputs, result, publication);
+    const octokit = gitHubClient(inputs.githubToken, core.info);
+    const result = await produceResult(inputs, octokit, stop.signal, publication);
+    await report(inputs, octokit, result, publication);
   } catch (error) {
     await failOnError(error);
   } finally {
@@ -52,7 +53,7 @@ export async function run(): Promise<void> {
   }
 }
 
-async function produceResult(inputs: ActionInputs, signal: AbortSignal, publication: Publication): Promise<MatrixResult> {
+async function produceResult(inputs: ActionInputs, octokit: GitHubClient, signal: AbortSignal, publication: Publication): Promise<MatrixResult> {
   if (inputs.command === 'report') {
     const config = existsSync(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : undefined;
     return mergeResults(resultFiles(inputs.results).map(readResult), config);
@@ -61,7 +62,7 @@ async function produceResult(inputs: ActionInputs, signal: AbortSignal, publicat
     throw new Error(`apply runs only on ${APPLY_EVENTS.join(' or ')}, never on ${context.eventName}: a pull request shows the plan, the merge applies it`);
   }
   const config = loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES });
-  const apply = inputs.command === 'apply' ? await reviewedApply(inputs, publication) : undefined;
+  const apply = inputs.command === 'apply' ? await reviewedApply(inputs, octokit, publication) : undefined;
   const changes = inputs.changedSince ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : undefined;
   const progress = new ProgressLines(inputs.command);
   return runMatrix({
@@ -71,11 +72,10 @@ async function produceResult(inputs: ActionInputs, signal: AbortSignal, publicat
     workDir: join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role'),
     parallelism: inputs.parallelism,
     timeoutMs: inputs.timeoutMs,
-    lockTimeout: inputs.lockTimeout,
+    lockTimeoutMs: inputs.lockTimeoutMs,
     apply,
     shard: inputs.shard,
-    skip: changes ? unchangedAccounts(config, changes) : undefined,
-    changedSince: changes ? { ref: changes.ref, commit: changes.commit } : undefined,
+    changes,
     signal,
     onProgress: (event) => {
       const line = progress.line(event);
@@ -94,8 +94,7 @@ function resultFiles(entries: readonly string[]): string[] {
 }
 
 /** The fingerprints reviewed on the pull request that produced this commit; without them, changes are refused. */
-async function reviewedApply(inputs: ActionInputs, publication: Publication): Promise<ApplyMode> {
-  const octokit = gitHubClient(inputs.githubToken, core.info);
+async function reviewedApply(inputs: ActionInputs, octokit: GitHubClient, publication: Publication): Promise<ApplyMode> {
   const reviewed: ReviewedPlan = await findReviewedPlan(octokit, context.repo, context.sha, { config: inputs.config, author: inputs.commentAuthor });
   if (!reviewed.found) {
     core.warning(`No reviewed plan: ${reviewed.reason}. Accounts with changes will be refused.`);
@@ -107,14 +106,14 @@ async function reviewedApply(inputs: ActionInputs, publication: Publication): Pr
   return { kind: 'expect', fingerprints: reviewed.fingerprints };
 }
 
-async function report(inputs: ActionInputs, result: MatrixResult, publication: Publication): Promise<void> {
+async function report(inputs: ActionInputs, octokit: GitHubClient, result: MatrixResult, publication: Publication): Promise<void> {
   const resultPath = resolve(inputs.resultPath ?? join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role-result.json'));
   writeResult(resultPath, result);
   logAccounts(result);
-  await publish(inputs, result, publication);
+  await publish(inputs, octokit, result, publication);
   await core.summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write();
 
-  const troubled = result.accounts.filter((account) => ['failed', 'refused', 'cancelled'].includes(account.status));
+  const troubled = result.accounts.filter((account) => isTroubled(account.status));
   core.setOutput('result', resultPath);
   core.setOutput('has-changes', String(result.summary.with_changes > 0));
   core.setOutput('has-drift', String(result.summary.with_drift > 0));
@@ -139,8 +138,7 @@ function runUrl(): string {
 }
 
 /** The comment on the pull request, or the drift issues; what GitHub refuses goes to the log and the summary. */
-async function publish(inputs: ActionInputs, result: MatrixResult, publication: Publication): Promise<void> {
-  const octokit = gitHubClient(inputs.githubToken, core.info);
+async function publish(inputs: ActionInputs, octokit: GitHubClient, result: MatrixResult, publication: Publication): Promise<void> {
   const pullRequest = context.payload.pull_request?.number as number | undefined;
   const attempt = async (what: string, action: () => Promise<void>) => {
     try {
@@ -193,7 +191,7 @@ function logAccounts(result: MatrixResult): void {
 async function failOnError(error: unknown): Promise<void> {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) {
-      core.error(`${problem.accounts.length ? `account ${problem.accounts.join(', ')}: ` : ''}${problem.field}: ${problem.message}`, {
+      core.error(describeProblem(problem), {
         title: 'session-manager-role config',
         file: problem.file,
         startLine: problem.line,
@@ -201,7 +199,7 @@ async function failOnError(error: unknown): Promise<void> {
       });
     }
     await core.summary.addRaw(renderConfigErrors(core.getInput('config') || error.problems[0].file, error.problems)).write();
-    core.setFailed(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in ${error.problems[0].file}; nothing was run.`);
+    core.setFailed(`${problemCount(error.problems)} in ${error.problems[0].file}; nothing was run.`);
     return;
   }
   if (error instanceof InputError) {

@@ -1,10 +1,10 @@
-import { CommentData, parseCommentData, reviewedFingerprints } from '../../report/pr-comment';
+import { parseCommentData, reviewedFingerprints } from '../../report/pr-comment';
 import { GitHubClient } from './github';
 import { findPlanComments } from './plan-comment';
 
 /** What the apply may apply: the fingerprints a reviewer saw, or why there are none. */
 export type ReviewedPlan =
-  | { readonly found: true; readonly pullRequest: number; readonly commentUrl: string; readonly data: CommentData; readonly fingerprints: ReadonlyMap<string, string> }
+  | { readonly found: true; readonly pullRequest: number; readonly commentUrl: string; readonly fingerprints: ReadonlyMap<string, string> }
   | { readonly found: false; readonly pullRequest?: number; readonly reason: string };
 
 /**
@@ -35,5 +35,5 @@ export async function findReviewedPlan(
       reason: `the plan comment on pull request #${pull.number} describes commit ${data.commit.slice(0, 12)}, but the pull request was merged at ${pull.head.sha.slice(0, 12)}: its last push was never planned`,
     };
   }
-  return { found: true, pullRequest: pull.number, commentUrl: comment.html_url, data, fingerprints: reviewedFingerprints(data) };
+  return { found: true, pullRequest: pull.number, commentUrl: comment.html_url, fingerprints: reviewedFingerprints(data) };
 }

@@ -4,10 +4,11 @@
  * plans again, finds a policy changed by hand, and writes the pull request comment, job summary and drift issue the
  * GitHub Action would post.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { main } from '../../cli/main';
 import { MatrixResult } from '../../engine/result';
+import { readResult } from '../../engine/result-file';
 import { renderDriftIssue } from '../../report/drift-issue';
 import { renderJobSummary } from '../../report/job-summary';
 import { renderPlanComment } from '../../report/pr-comment';
@@ -41,7 +42,7 @@ async function cli(expectedExit: number, ...args: string[]): Promise<MatrixResul
   const json = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
   const code = await main([...args, '--work-dir', join(OUTPUT, 'work')], { stdout: process.stdout, stderr: process.stderr, env: { ...process.env, ...EMULATOR_KEY }, signals: process });
   if (code !== expectedExit) throw new Error(`session-manager-role ${args[0]} exited with ${code}, expected ${expectedExit}`);
-  return json ? (JSON.parse(readFileSync(json, 'utf8')) as MatrixResult) : undefined;
+  return json ? readResult(json) : undefined;
 }
 
 async function demo(): Promise<void> {

@@ -1,6 +1,6 @@
 import { generalise } from '../../engine/fingerprint';
 import { AccountResult } from '../../engine/result';
-import { STATUS_LABEL } from './format';
+import { STATUS_LABEL, formatCounts } from './format';
 import { changeLines, driftLines } from './plan-diff';
 import { escapeText, fence } from './markdown';
 
@@ -8,7 +8,7 @@ import { escapeText, fence } from './markdown';
 export type Detail = 'full' | 'brief';
 
 /** The markdown body of one account's plan (changes, then drift, then an error), or undefined when there is none. */
-export function accountBody(account: AccountResult, detail: Detail): string | undefined {
+function accountBody(account: AccountResult, detail: Detail): string | undefined {
   const brief = detail === 'brief';
   const parts: string[] = [];
   if (account.error) parts.push(`Failed during ${account.error.phase}:\n\n${fence(account.error.message)}`);
@@ -45,8 +45,7 @@ export function groupSections(accounts: readonly AccountResult[], detail: Detail
 export function groupSummary(group: SectionGroup, withStatus = true): string {
   const [first] = group.accounts;
   const names = group.accounts.length > 1 ? `${group.accounts.length} accounts with the same plan: ${group.accounts.map((account) => account.name).join(', ')}` : `${first.name} (${first.id})`;
-  const { add, change, destroy, replace } = first.counts;
-  const counts = first.changes.length > 0 ? `, +${add} ~${change} -${destroy} ±${replace}` : '';
+  const counts = first.changes.length > 0 ? `, ${formatCounts(first.counts)}` : '';
   const drift = first.drift.length > 0 ? `, drift in ${first.drift.length}` : '';
   return withStatus ? `${names}: ${STATUS_LABEL[first.status]}${counts}${drift}` : `${names}${counts}${drift}`;
 }

@@ -1,4 +1,4 @@
-import { AccountResult, ChangeAction, MatrixResult } from '../../engine/result';
+import { AccountResult, ChangeAction, ChangeCounts, MatrixResult } from '../../engine/result';
 import { MODULE_BLOCK } from '../../engine/root-module';
 
 /** Resource addresses without the module prefix every account shares: `aws_iam_role.this`. */
@@ -23,6 +23,11 @@ export const STATUS_LABEL: Record<AccountResult['status'], string> = {
 export function formatSeconds(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+/** `+add ~change -destroy ±replace`, the way the reports count a plan. */
+export function formatCounts(counts: ChangeCounts): string {
+  return `+${counts.add} ~${counts.change} -${counts.destroy} ±${counts.replace}`;
 }
 
 export const shortFingerprint = (fingerprint: string) => fingerprint.slice(0, 12);

@@ -6,7 +6,7 @@
 const ZERO_WIDTH_SPACE = '\u200b';
 
 /** Text inside HTML (a `<summary>`): no tag, no @mention and no #reference takes effect. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/\r?\n/g, ' ')
     .replace(/&/g, '&amp;')

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { AccountEntry, MatrixConfigFile } from '../../engine/config';
 import { AwsEmulator, EmulatorAccount } from './aws-emulator';
+import { TESTED_AWS_PROVIDER_VERSION } from './terraform';
 
 /** The static key every matrix run against the emulator starts from (account 111111111111). */
 export const EMULATOR_KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -19,10 +20,15 @@ export function startMatrixEmulator(targets: readonly string[], others: readonly
   });
 }
 
-/** A matrix config for the emulator: its endpoints, state in its bucket, the role names taken from the account names. */
+/**
+ * A matrix config for the emulator: its endpoints, state in its bucket, the role names taken from the account names,
+ * and the AWS provider version the tests were written against.
+ */
 export function emulatorMatrixConfig(endpoint: string, accounts: readonly AccountEntry[], tags?: Readonly<Record<string, string>>): string {
   const config: MatrixConfigFile = {
     version: 1,
+    // The provider whose behaviour the expected plans and drift were recorded from, with or without a mirror.
+    terraform: { aws_provider_version: TESTED_AWS_PROVIDER_VERSION },
     defaults: {
       region: 'eu-west-1',
       role_arn: 'arn:aws:iam::{account_id}:role/terraform',

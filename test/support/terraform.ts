@@ -1,19 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/**
- * Root of a filesystem mirror of registry.terraform.io providers, from $TF_PROVIDER_MIRROR (`.ci/run` finds one on
- * the machine). Undefined: Terraform downloads providers as usual.
- */
-export function providerMirror(): string | undefined {
-  const mirror = process.env.TF_PROVIDER_MIRROR;
-  if (mirror && !existsSync(join(mirror, 'registry.terraform.io'))) {
-    throw new Error(`TF_PROVIDER_MIRROR=${mirror} has no registry.terraform.io folder: point it at the mirror's root.`);
-  }
-  return mirror || undefined;
-}
+import { mirrorCliConfig, providerMirror } from '../../engine/terraform-setup';
 
 let cliEnvironment: NodeJS.ProcessEnv | undefined;
 
@@ -24,22 +13,9 @@ let cliEnvironment: NodeJS.ProcessEnv | undefined;
 export function terraformEnvironment(): NodeJS.ProcessEnv {
   if (!cliEnvironment) {
     const dir = mkdtempSync(join(tmpdir(), 'smr-terraform-cli-'));
-    const mirror = providerMirror();
-    const config = mirror
-      ? [
-          'provider_installation {',
-          '  filesystem_mirror {',
-          `    path    = ${JSON.stringify(mirror)}`,
-          '    include = ["registry.terraform.io/hashicorp/aws"]',
-          '  }',
-          '  direct {',
-          '    exclude = ["registry.terraform.io/hashicorp/aws"]',
-          '  }',
-          '}',
-          '',
-        ].join('\n')
-      : '';
-    writeFileSync(join(dir, 'terraform.rc'), config);
+    // The engine's own mirror configuration (`.ci/run` finds a mirror on the machine).
+    const mirror = providerMirror(process.env);
+    writeFileSync(join(dir, 'terraform.rc'), mirror ? mirrorCliConfig(mirror) : '');
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
     cliEnvironment = {
       ...inherited,
