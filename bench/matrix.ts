@@ -10,7 +10,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../test/support/emulator-matrix';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { prepareTerraform } from '../engine/terraform-setup';
 import { Figures, measure } from './support/measure';
 

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../test/support/emulator-matrix';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { prepareTerraform } from '../engine/terraform-setup';
 import { measure } from './support/measure';
 

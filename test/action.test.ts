@@ -13,8 +13,8 @@ import { assembleResult } from '../engine/result-assembly';
 import { driftIssueMarker } from '../report/drift-issue';
 import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData, reviewedFingerprints } from '../report/pr-comment';
 import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
-import { AwsEmulator } from './support/aws-emulator';
-import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from './support/emulator-matrix';
+import { AwsEmulator } from '../emulator';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
 
 const OWNER = 'acme';

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { AwsEmulator, LoggedRequest } from './support/aws-emulator';
+import { AwsEmulator, LoggedRequest } from '../emulator';
 import { terraform, terraformEnvironment, terraformOk } from './support/terraform';
 
 const CALLER_ACCOUNT = '111111111111';

@@ -17,7 +17,7 @@ import {
   paginateListAttachedRolePolicies,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AwsEmulator } from './support/aws-emulator';
+import { AwsEmulator } from '../emulator';
 
 const ACCOUNT = '111111111111';
 const OTHER = '222222222222';

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { main } from '../cli/main';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { resultProblems } from '../engine/result-file';
-import { AwsEmulator, LoggedRequest } from './support/aws-emulator';
+import { AwsEmulator, LoggedRequest } from '../emulator';
 import { captureIo } from './support/cli';
-import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from './support/emulator-matrix';
+import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 
 const REPO = join(__dirname, '..');
 const WORKER_CWD = process.cwd();

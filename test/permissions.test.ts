@@ -15,7 +15,7 @@ import {
   passRoleStatement,
   policyDocument,
 } from '../lib';
-import { AwsEmulator } from './support/aws-emulator';
+import { AwsEmulator } from '../emulator';
 import { IamRequest, decide, decideAssumeRole, guidePolicies } from './support/iam-evaluator';
 import { terraformOk, writeAwsProvider } from './support/terraform';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moduleName } from '../lib';
-import { AwsEmulator } from './support/aws-emulator';
+import { AwsEmulator } from '../emulator';
 import { terraformOk, writeAwsProvider } from './support/terraform';
 
 const MANAGEMENT = '111111111111';

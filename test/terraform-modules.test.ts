@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODULE_VARIANTS, moduleName } from '../lib';
-import { AwsEmulator } from './support/aws-emulator';
+import { AwsEmulator } from '../emulator';
 import { badInputRounds, expectedMessage } from './support/bad-inputs';
 import { jsonDiagnostics, terraform, terraformOk, writeAwsProvider } from './support/terraform';
 

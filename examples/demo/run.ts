@@ -12,7 +12,7 @@ import { readResult } from '../../engine/result-file';
 import { renderDriftIssue } from '../../report/drift-issue';
 import { renderJobSummary } from '../../report/job-summary';
 import { renderPlanComment } from '../../report/pr-comment';
-import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../../test/support/emulator-matrix';
+import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../../emulator/matrix';
 
 const OUTPUT = join(process.cwd(), 'demo-output');
 const ACCOUNTS = { 'prod-eu': '210000000001', dev: '210000000002', sandbox: '210000000003' };

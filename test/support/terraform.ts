@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TESTED_AWS_PROVIDER_VERSION } from '../../emulator/matrix';
 import { mirrorCliConfig, providerMirror } from '../../engine/terraform-setup';
 
 let cliEnvironment: NodeJS.ProcessEnv | undefined;
@@ -61,11 +62,7 @@ export async function terraformOk(dir: string, args: readonly string[], env?: No
   return result.stdout;
 }
 
-/**
- * The provider release the tests run: the one `@cdktf/provider-aws` is built on (docs/decisions.md), pinned so that a
- * machine that downloads providers tests what a machine with a mirror tests.
- */
-export const TESTED_AWS_PROVIDER_VERSION = '5.100.0';
+export { TESTED_AWS_PROVIDER_VERSION };
 
 export interface AwsProviderOptions {
   /** Base URL of the local server every AWS API call goes to. */

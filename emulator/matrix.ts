@@ -1,7 +1,12 @@
 import { stringify } from 'yaml';
-import { AccountEntry, MatrixConfigFile } from '../../engine/config';
-import { AwsEmulator, EmulatorAccount } from './aws-emulator';
-import { TESTED_AWS_PROVIDER_VERSION } from './terraform';
+import { AccountEntry, MatrixConfigFile } from '../engine/config';
+import { AwsEmulator, EmulatorAccount } from '.';
+
+/**
+ * The provider release the tests and the demo run: the one `@cdktf/provider-aws` is built on (docs/decisions.md),
+ * pinned so that a machine that downloads providers runs what a machine with a mirror runs.
+ */
+export const TESTED_AWS_PROVIDER_VERSION = '5.100.0';
 
 /** The static key every matrix run against the emulator starts from (account 111111111111). */
 export const EMULATOR_KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
