@@ -304,7 +304,7 @@ describe('protocol', () => {
     expect(first.headers.get('etag')).toMatch(/^W\/"[0-9a-f]{64}"$/);
     expect(first.headers.get('x-ratelimit-limit')).toBe('5000');
     expect(Number(second.headers.get('x-ratelimit-remaining'))).toBe(Number(first.headers.get('x-ratelimit-remaining')) - 1);
-    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThan(clock.getTime() / 1000);
     const created = await api('POST', `/repos/${OWNER}/${name}/issues/1/comments`, { body: { body: 'hello' } });
     expect(created.headers.get('location')).toBe(created.body.url);
     expect(created.headers.get('etag')).toBeNull();
@@ -414,7 +414,8 @@ describe('fault injection', () => {
     const answer = await api('GET', `/repos/${OWNER}/${name}/issues`);
     expect(answer).toMatchObject({ status, body: { message: expect.stringMatching(/^API rate limit exceeded/) } });
     expect(answer.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(Number(answer.headers.get('x-ratelimit-reset')) - Date.now() / 1000).toBeGreaterThan(25);
+    // On the server's clock, like every time it gives.
+    expect(Number(answer.headers.get('x-ratelimit-reset')) - clock.getTime() / 1000).toBe(30);
   });
 
   test('body too long and integration forbidden, on demand', async () => {
@@ -439,6 +440,82 @@ describe('fault injection', () => {
       { status: 500 },
       { status: 200 },
     ]);
+  });
+});
+
+describe('rate limits', () => {
+  const CONTENT_CREATION_BLOCK = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+
+  afterEach(() => server.limitContentCreation());
+
+  test('content creation: a sliding minute and hour per user, on the server clock; edits and refusals do not count', async () => {
+    const { name } = repository();
+    server.limitContentCreation({ perMinute: 3, perHour: 5 });
+    const comment = () => api('POST', `/repos/${OWNER}/${name}/issues/1/comments`, { body: { body: 'drift' } });
+    const statuses = async (count: number) => {
+      const answers = [];
+      for (let index = 0; index < count; index += 1) answers.push(await comment());
+      return answers;
+    };
+    const [first, , third, refused] = await statuses(4);
+    expect([first.status, third.status, refused.status]).toEqual([201, 201, 403]);
+    expect(refused.body).toEqual({ message: CONTENT_CREATION_BLOCK, documentation_url: expect.stringMatching(/#about-secondary-rate-limits$/), status: '403' });
+    // The minute began with the first comment: its slot frees 60 s after it.
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect(refused.headers.get('x-ratelimit-remaining')).not.toBe('0');
+    // Edits are not content creation; the refused comment was not counted.
+    expect((await api('PATCH', `/repos/${OWNER}/${name}/issues/1`, { body: { title: 'edited' } })).status).toBe(200);
+
+    advance(45);
+    expect((await comment()).headers.get('retry-after')).toBe('15');
+    advance(15);
+    // A new minute, but the hour allows 5: two more, then the hour says when its first slot frees.
+    expect((await statuses(3)).map((answer) => answer.status)).toEqual([201, 201, 403]);
+    expect((await comment()).headers.get('retry-after')).toBe(String(3600 - 60));
+    advance(3600 - 60);
+    expect((await comment()).status).toBe(201);
+    // Another user's comments count for that user.
+    server.addToken('ghs_another-user', 'write', 'octocat');
+    expect((await api('POST', `/repos/${OWNER}/${name}/issues/1/comments`, { token: 'ghs_another-user', body: { body: 'mine' } })).status).toBe(201);
+  });
+
+  test('content creation refused with 429 and no retry-after, as GitHub may; octokit sees a secondary rate limit', async () => {
+    const { name } = repository();
+    server.limitContentCreation({ perMinute: 1, status: 429, retryAfter: false });
+    const where = { owner: OWNER, repo: name };
+    const [created, refused] = await octokit([
+      { method: 'rest.issues.create', params: { ...where, title: 'Drift in one account' } },
+      { method: 'rest.issues.create', params: { ...where, title: 'Drift in another account' } },
+    ]);
+    expect(created.status).toBe(201);
+    expect(refused).toMatchObject({ ok: false, status: 429 });
+    expect(refused.message).toMatch(/\bsecondary rate\b/i);
+    expect(refused.headers).not.toHaveProperty('retry-after');
+  });
+
+  test('the primary limit: a token used up is refused until its hour is over, with the reset in the headers', async () => {
+    const limited = await GitHubServer.start({ clock: () => clock, rateLimit: 3 });
+    try {
+      limited.addToken(WRITE, 'write');
+      limited.addRepository(OWNER, 'infra');
+      const get = () => fetch(`${limited.url}/repos/${OWNER}/infra/issues`, { headers: { authorization: `token ${WRITE}`, 'user-agent': 'test' } });
+      const start = clock.getTime() / 1000;
+      const answers = [await get(), await get(), await get()];
+      expect(answers.map((answer) => answer.headers.get('x-ratelimit-remaining'))).toEqual(['2', '1', '0']);
+      advance(600);
+      const refused = await get();
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(Number(refused.headers.get('x-ratelimit-reset'))).toBe(start + 3600);
+      expect(((await refused.json()) as { message: string }).message).toMatch(/^API rate limit exceeded/);
+      advance(3000);
+      const renewed = await get();
+      expect(renewed.status).toBe(200);
+      expect(renewed.headers.get('x-ratelimit-remaining')).toBe('2');
+      expect(limited.violations).toEqual([]);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

@@ -89,3 +89,82 @@ export function faultError(fault: GitHubFault, context: FaultContext): GitHubErr
       return integrationForbidden(context.documentationUrl, context.acceptedPermissions);
   }
 }
+
+/**
+ * GitHub's limits on content creation (issues, comments, pull requests and reviews, which notify people): "in
+ * general, no more than 80 content-generating requests per minute and no more than 500 per hour", per user.
+ */
+export interface ContentCreationLimits {
+  /** Content-creating requests a user may make in any 60 seconds. @default 80 */
+  readonly perMinute?: number;
+  /** Content-creating requests a user may make in any hour. @default 500 */
+  readonly perHour?: number;
+  /** The status of a refusal; GitHub sends either. @default 403 */
+  readonly status?: 403 | 429;
+  /**
+   * Whether a refusal says, in `retry-after`, when the window frees a slot. GitHub does not always send it; clients
+   * then wait at least a minute. @default true
+   */
+  readonly retryAfter?: boolean;
+}
+
+export const GITHUB_CONTENT_CREATION_LIMITS: Required<ContentCreationLimits> = { perMinute: 80, perHour: 500, status: 403, retryAfter: true };
+
+/** Operations that create content people are notified of; other writes (edits, labels, closing) do not count. */
+export const CONTENT_CREATING_OPERATIONS: ReadonlySet<string> = new Set([
+  'issues/create',
+  'issues/create-comment',
+  'pulls/create',
+  'pulls/create-review',
+  'pulls/create-review-comment',
+  'pulls/create-reply-for-review-comment',
+  'repos/create-commit-comment',
+  'repos/create-release',
+]);
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Counts each user's content-creating requests in sliding windows of a minute and an hour, on the server's clock,
+ * and refuses the request that would exceed either. Refused requests are not counted: they created nothing.
+ */
+export class ContentCreationLimiter {
+  private limits = GITHUB_CONTENT_CREATION_LIMITS;
+  /** Per user id: when each admitted request came, oldest first, at most an hour back. */
+  private readonly admitted = new Map<number, number[]>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** New limits (unset ones are GitHub's), counted from now on: what came before is forgotten. */
+  configure(limits: ContentCreationLimits): void {
+    this.limits = { ...GITHUB_CONTENT_CREATION_LIMITS, ...limits };
+    this.admitted.clear();
+  }
+
+  /** Admits and counts the request, or says how long until the exceeded window frees a slot. */
+  admit(userId: number, operationId: string): { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number } {
+    if (!CONTENT_CREATING_OPERATIONS.has(operationId)) return { admitted: true };
+    const now = this.now();
+    const times = (this.admitted.get(userId) ?? []).filter((time) => time > now - HOUR_MS);
+    this.admitted.set(userId, times);
+    const lastMinute = times.filter((time) => time > now - MINUTE_MS);
+    const wait = (windowTimes: readonly number[], limit: number, windowMs: number) => windowTimes[windowTimes.length - limit] + windowMs - now;
+    if (times.length >= this.limits.perHour) return this.refusal(wait(times, this.limits.perHour, HOUR_MS));
+    if (lastMinute.length >= this.limits.perMinute) return this.refusal(wait(lastMinute, this.limits.perMinute, MINUTE_MS));
+    times.push(now);
+    return { admitted: true };
+  }
+
+  /** The answer GitHub gives to a request over the limits. */
+  error(retryAfterSeconds: number): GitHubError {
+    const { status } = this.limits;
+    const message = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+    const { body } = apiError(status, message, `${RATE_LIMIT_DOCS}#about-secondary-rate-limits`);
+    return new GitHubError(status, body, this.limits.retryAfter ? { 'retry-after': String(retryAfterSeconds) } : {});
+  }
+
+  private refusal(waitMs: number) {
+    return { admitted: false as const, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+}

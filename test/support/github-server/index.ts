@@ -1,6 +1,6 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { FaultInjector, GitHubFault, faultError } from './faults';
+import { ContentCreationLimiter, ContentCreationLimits, FaultInjector, GitHubFault, faultError } from './faults';
 import { Urls } from './objects';
 import { GitHubApiDescription, loadGitHubApiDescription } from './openapi';
 import { OPERATIONS, OperationCall, OperationDefinition } from './operations';
@@ -9,16 +9,22 @@ import { describeProblems, invalidRequest } from './request-problems';
 import { GitHubError, REST_DOCS, Reply, apiError, entityTag, integrationForbidden, notFound, requestId, unsupported } from './responses';
 import { GITHUB_ACTIONS_BOT, GitHubState, Repository, User } from './state';
 
-export type { GitHubFault } from './faults';
+export type { ContentCreationLimits, GitHubFault } from './faults';
+export { CONTENT_CREATING_OPERATIONS, GITHUB_CONTENT_CREATION_LIMITS } from './faults';
 export type { CommentSnapshot, IssueSeed, IssueSnapshot, LabelSnapshot, PullRequestSeed, RepositoryHandle } from './repository-handle';
 
 export interface GitHubServerOptions {
   /** The web host of `html_url` fields; nothing is served there. @default https://github.test */
   readonly webUrl?: string;
-  /** Where timestamps come from. @default the system clock */
+  /** Where timestamps, rate-limit windows and resets come from. @default the system clock */
   readonly clock?: () => Date;
-  /** Requests per hour per token, for the `x-ratelimit-*` headers. @default 5000 */
+  /**
+   * Requests per hour per token (the primary rate limit): counted in the `x-ratelimit-*` headers, and once used up,
+   * answered with GitHub's 403 until the hour that began with the token's first request is over. @default 5000
+   */
   readonly rateLimit?: number;
+  /** Content-creation limits (secondary rate limits); see `limitContentCreation`. @default GitHub's: 80 a minute, 500 an hour */
+  readonly contentCreation?: ContentCreationLimits;
 }
 
 export interface RepositoryOptions {
@@ -44,6 +50,8 @@ export interface LoggedRequest {
   /** The JSON body as sent (or the raw text when it was not JSON). */
   readonly body: unknown;
   readonly status: number;
+  /** When the request came, on the server's clock (ISO 8601 with milliseconds). */
+  readonly at: string;
 }
 
 export type ViolationKind =
@@ -73,7 +81,9 @@ export interface Violation {
 interface Token {
   readonly permission: Permission;
   readonly user: User;
+  /** Requests in the current rate-limit hour, which ends at `resetAt` (epoch seconds). */
   used: number;
+  resetAt: number;
 }
 
 /** The unauthenticated quota GitHub grants, per hour. */
@@ -95,8 +105,8 @@ export class GitHubServer {
   private readonly state: GitHubState;
   private readonly tokens = new Map<string, Token>();
   private readonly faults = new FaultInjector();
+  private readonly contentLimiter: ContentCreationLimiter;
   private readonly rateLimit: number;
-  private readonly rateLimitReset: number;
   private anonymousRequests = 0;
 
   private constructor(
@@ -108,7 +118,8 @@ export class GitHubServer {
     this.urls = { api: apiUrl, web: options.webUrl ?? 'https://github.test' };
     this.state = new GitHubState(options.clock ?? (() => new Date()));
     this.rateLimit = options.rateLimit ?? 5000;
-    this.rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
+    this.contentLimiter = new ContentCreationLimiter(() => this.state.clock().getTime());
+    if (options.contentCreation) this.contentLimiter.configure(options.contentCreation);
   }
 
   /** Listens on 127.0.0.1:`port` (0: an ephemeral port). The first server of a process loads the description. */
@@ -134,7 +145,7 @@ export class GitHubServer {
 
   /** Accepts `token` (as `token <t>` or `Bearer <t>`), acting as `login` (by default the bot GITHUB_TOKEN acts as). */
   addToken(token: string, permission: Permission, login: string = GITHUB_ACTIONS_BOT.login): void {
-    this.tokens.set(token, { permission, user: this.state.user(login), used: 0 });
+    this.tokens.set(token, { permission, user: this.state.user(login), used: 0, resetAt: 0 });
   }
 
   addRepository(owner: string, name: string, options: RepositoryOptions = {}): RepositoryHandle {
@@ -169,6 +180,14 @@ export class GitHubServer {
     this.faults.clear();
   }
 
+  /**
+   * Content-creation limits from now on (unset ones are GitHub's), with the count started afresh. A test lowers them
+   * to reach them with a few requests, and moves the server's clock to let the windows pass.
+   */
+  limitContentCreation(limits: ContentCreationLimits = {}): void {
+    this.contentLimiter.configure(limits);
+  }
+
   /** Forgets violations a test provoked on purpose, after asserting them. */
   clearViolations(): void {
     this.violations.length = 0;
@@ -178,8 +197,9 @@ export class GitHubServer {
     const rawBody = await readBody(request);
     const url = new URL(request.url ?? '/', this.urls.api);
     const id = requestId();
-    const entry: Mutable<LoggedRequest> = { method: request.method ?? 'GET', path: url.pathname, params: {}, query: {}, body: parseJson(rawBody), status: 0 };
-    const token = this.token(request.headers.authorization);
+    const at = this.state.clock();
+    const entry: Mutable<LoggedRequest> = { method: request.method ?? 'GET', path: url.pathname, params: {}, query: {}, body: parseJson(rawBody), status: 0, at: at.toISOString() };
+    const token = this.token(request.headers.authorization, Math.floor(at.getTime() / 1000));
     const reply = await this.answer(request, url, rawBody, id, token, entry).catch(
       (error: Error) => this.violation(entry, 'server-error', [error.stack ?? error.message], new GitHubError(500, { message: 'Server Error' })).reply,
     );
@@ -207,6 +227,7 @@ export class GitHubServer {
       if (!request.headers['user-agent']) throw this.violation(entry, 'missing-user-agent', ['no User-Agent header'], new GitHubError(403, { message: MISSING_USER_AGENT }));
       if (!request.headers.authorization) throw apiError(401, 'Requires authentication', REST_DOCS);
       if (!token) throw apiError(401, 'Bad credentials', REST_DOCS);
+      if (token.used > this.rateLimit) throw this.rateLimitExceeded(token, id);
       const routed = await this.description.route({
         method: entry.method,
         path: url.pathname,
@@ -242,13 +263,15 @@ export class GitHubServer {
     return error;
   }
 
-  /** Runs the operation, unless an injected fault answers instead. */
+  /** Runs the operation, unless an injected fault or the content-creation limit answers instead. */
   private perform(operationId: string, operation: OperationDefinition, call: OperationCall, id: string, entry: LoggedRequest): Reply {
     const fault = this.faults.next(operationId);
     if (fault) {
-      const nowSeconds = Math.floor(Date.now() / 1000);
+      const nowSeconds = Math.floor(this.state.clock().getTime() / 1000);
       throw faultError(fault, { operationId, documentationUrl: call.documentationUrl, acceptedPermissions: operation.permissions, requestId: id, rateLimit: this.rateLimit, nowSeconds });
     }
+    const content = this.contentLimiter.admit(call.caller.id, operationId);
+    if (!content.admitted) throw this.contentLimiter.error(content.retryAfterSeconds);
     try {
       return operation.handle(call);
     } catch (error) {
@@ -257,22 +280,35 @@ export class GitHubServer {
     }
   }
 
-  private token(authorization: string | undefined): Token | undefined {
+  /** The token of this header, its request counted in the rate-limit hour (a new hour starts with the first request after one ends). */
+  private token(authorization: string | undefined, nowSeconds: number): Token | undefined {
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? '');
     const token = match ? this.tokens.get(match[1]) : undefined;
-    if (token) token.used += 1;
-    else this.anonymousRequests += 1;
+    if (!token) {
+      this.anonymousRequests += 1;
+      return undefined;
+    }
+    if (nowSeconds >= token.resetAt) Object.assign(token, { used: 0, resetAt: nowSeconds + 3600 });
+    token.used += 1;
     return token;
+  }
+
+  /** GitHub's answer once a token's hour is used up: a primary rate limit, until the hour is over. */
+  private rateLimitExceeded(token: Token, id: string): GitHubError {
+    const nowSeconds = Math.floor(this.state.clock().getTime() / 1000);
+    const context = { operationId: '', documentationUrl: REST_DOCS, acceptedPermissions: '', requestId: id, rateLimit: this.rateLimit, nowSeconds };
+    return faultError({ kind: 'primary-rate-limit', resetInSeconds: token.resetAt - nowSeconds }, context);
   }
 
   private rateLimitHeaders(token: Token | undefined): Record<string, string> {
     const limit = token ? this.rateLimit : ANONYMOUS_RATE_LIMIT;
     const used = Math.min(limit, token ? token.used : this.anonymousRequests);
+    const reset = token ? token.resetAt : Math.floor(this.state.clock().getTime() / 1000) + 3600;
     return {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(limit - used),
       'x-ratelimit-used': String(used),
-      'x-ratelimit-reset': String(this.rateLimitReset),
+      'x-ratelimit-reset': String(reset),
       'x-ratelimit-resource': 'core',
     };
   }

@@ -67,6 +67,17 @@ export class GitHubApiDescription {
     // description never changes, so one list serves every request.
     const operations = backend.router.getOperations();
     backend.router.getOperations = () => operations;
+    // It also builds a regular expression per operation for each lookup, twice a request: a method and path (without
+    // the query) is matched once. A path that matches nothing is looked up again, for the error of a strict lookup.
+    const router = backend.router;
+    const matchOperation = router.matchOperation.bind(router);
+    const matched = new Map<string, Operation | undefined>();
+    router.matchOperation = ((request: Parameters<typeof router.matchOperation>[0], strict?: boolean) => {
+      const { method, path } = router.normalizeRequest(request);
+      const key = `${method} ${path}`;
+      if (!matched.has(key)) matched.set(key, matchOperation(request, false));
+      return matched.get(key) ?? matchOperation(request, strict as true);
+    }) as typeof router.matchOperation;
     this.operations = new Map(operations.map((operation) => [operation.operationId as string, operation]));
     this.responseAjv = backend.validator.getAjv(openApiBackend.ValidationContext.Response, { allErrors: false });
     backend.register({
