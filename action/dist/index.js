@@ -43187,6 +43187,22 @@ The details do not fit in an issue: see the job summary of ${run2}.
 `;
 }
 
+// report/drift-issue-closing.ts
+function renderAccountRemoved(result, scope, context3) {
+  return `${checkOf(result, scope, context3)} no longer finds account ${escapeText(scope.accountId ?? "")} in the config: closing, as not planned. The account is no longer checked; taking it out of the config left its role as it was, with whatever drift this issue reports.
+`;
+}
+function renderModeSwitched(result, scope, context3, mode) {
+  const label = inlineCode(mode.label);
+  const tracking = mode.to === "per-config" ? mode.open ? `drift in any account of ${inlineCode(scope.config)} is tracked in one issue for the whole config, open now (label ${label}).` : `drift in any account of ${inlineCode(scope.config)} is tracked in one issue for the whole config (label ${label}), opened when a check finds drift; this check found none in this account.` : `drift in each account of ${inlineCode(scope.config)} is tracked in an issue of its own (label ${label}); ${mode.open} ${mode.open === 1 ? "is" : "are"} open now.`;
+  return `${checkOf(result, scope, context3)} runs with ${inlineCode(`drift-issue: ${mode.to}`)}: ${tracking} Closing this one, as not planned: it is no longer updated.
+`;
+}
+function checkOf(result, scope, context3) {
+  const check = context3.runUrl ? `[The scheduled check](${context3.runUrl})` : "The scheduled check";
+  return `${check} of ${inlineCode(scope.config)} on ${escapeText(context3.checkedAt)} (run ${escapeText(result.run.id)})`;
+}
+
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
 var VERSION7 = "0.0.0-development";
@@ -43493,72 +43509,351 @@ throttling.triggersNotification = triggersNotification;
 
 // action/src/github.ts
 var RATE_LIMIT_RETRIES = 3;
+var MAX_RATE_LIMIT_WAIT_SECONDS = 15 * 60;
+var MAX_SECONDARY_WAIT_SECONDS = 60;
 function gitHubClient(token, log) {
-  const waitFor = (kind) => (retryAfter, options, _octokit, retryCount) => {
-    const again = retryCount < RATE_LIMIT_RETRIES;
-    log(`GitHub ${kind} on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : "giving up"}`);
+  const onRateLimit = (retryAfter, options, _octokit, retryCount) => {
+    const again = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
+    const reset = `it resets at ${clockTime(Date.now() + (retryAfter - 1) * 1e3)}`;
+    log(`GitHub rate limit on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s (${reset})` : `giving up (${reset}; the action waits ${MAX_RATE_LIMIT_WAIT_SECONDS / 60} minutes at most)`}`);
     return again;
   };
-  return getOctokit(token, { throttle: { onRateLimit: waitFor("rate limit"), onSecondaryRateLimit: waitFor("secondary rate limit") } }, retry, throttling);
+  const onSecondaryRateLimit = (retryAfter, options, _octokit, retryCount) => {
+    const again = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_SECONDARY_WAIT_SECONDS;
+    log(`GitHub secondary rate limit on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : `giving up (GitHub asks to wait ${retryAfter}s)`}`);
+    return again;
+  };
+  return getOctokit(token, { throttle: { onRateLimit, onSecondaryRateLimit } }, retry, throttling);
 }
 function httpStatus(error2) {
   const status = error2?.status;
   return typeof status === "number" ? status : void 0;
 }
-function describeFailure(what, error2) {
+function rateLimited(error2) {
   const status = httpStatus(error2);
-  const reason = status === 403 || status === 401 ? "the token may not write here (a pull request from a fork gets a read-only token), or GitHub refused it" : status === 422 ? "GitHub rejected the content" : status !== void 0 && status >= 500 ? "GitHub had a server error, and retries did not help" : "the request failed";
+  if (status !== 403 && status !== 429) return void 0;
+  const failure = error2;
+  const headers = failure.response?.headers ?? {};
+  const message = failure.message ?? "";
+  if (/\bsecondary rate\b/i.test(message)) return { kind: "secondary", contentCreation: /\bcontent creation\b/i.test(message) };
+  if (headers["x-ratelimit-remaining"] === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    return { kind: "primary", resetAt: reset > 0 ? reset * 1e3 : void 0 };
+  }
+  return void 0;
+}
+function describeRateLimit(limit) {
+  if (limit.kind === "primary") return `GitHub's API rate limit for this token is used up${limit.resetAt ? ` until ${clockTime(limit.resetAt)}` : ""}`;
+  return limit.contentCreation ? "GitHub's limit on creating content (80 issues and comments a minute, 500 an hour) was reached" : "GitHub asked the action to slow down (a secondary rate limit)";
+}
+function describeFailure(what, error2) {
+  return `Could not ${what}: ${failureReason(error2)}.`;
+}
+function failureReason(error2) {
+  const status = httpStatus(error2);
+  const limit = rateLimited(error2);
+  const reason = limit ? describeRateLimit(limit) : status === 403 || status === 401 ? "the token may not write here (a pull request from a fork gets a read-only token), or GitHub refused it" : status === 422 ? "GitHub rejected the content" : status !== void 0 && status >= 500 ? "GitHub had a server error, and retries did not help" : "the request failed";
   const message = error2 instanceof Error ? error2.message.split("\n")[0] : String(error2);
-  return `Could not ${what}: ${reason} (${status ?? "no status"}: ${message}).`;
+  return `${reason} (${status ?? "no status"}: ${message})`;
+}
+function clockTime(epochMs) {
+  return `${new Date(epochMs).toISOString().slice(11, 19)} UTC`;
 }
 
 // action/src/drift-issues.ts
+var CONTENT_REQUESTS_PER_RUN = 400;
 async function syncDriftIssues(octokit, repository, result, options) {
-  const issues = (await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: "all", labels: options.label, per_page: 100 })).filter(
-    (issue2) => !issue2.pull_request && issue2.user?.login === options.author
-  );
-  const scopes = options.mode === "per-config" ? [{ config: options.config }] : result.accounts.map((account) => ({ config: options.config, accountId: account.id }));
-  const changes = [];
-  let labelReady;
-  for (const scope of scopes) {
-    const marker = driftIssueMarker(scope);
-    const issue2 = issues.find((candidate) => (candidate.body ?? "").startsWith(`${marker}
-`));
-    const drift = hasDrift(result, scope);
-    const context3 = { runUrl: options.runUrl, checkedAt: options.checkedAt };
-    if (drift) {
-      const content = { title: driftIssueTitle(result, scope), body: renderDriftIssue(result, scope, context3) };
-      if (!issue2) {
-        labelReady ??= ensureLabel(octokit, repository, options.label);
-        await labelReady;
-        const { data } = await octokit.rest.issues.create({ ...repository, ...content, labels: [options.label] });
-        changes.push({ action: "opened", number: data.number, url: data.html_url, scope });
-      } else if (issue2.state === "closed") {
-        await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content, state: "open", state_reason: "reopened" });
-        await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: renderDriftReopened(result, context3) });
-        changes.push({ action: "reopened", number: issue2.number, url: issue2.html_url, scope });
-      } else {
-        await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content });
-        changes.push({ action: "updated", number: issue2.number, url: issue2.html_url, scope });
-      }
-    } else if (issue2?.state === "open" && fullyChecked(result, scope)) {
-      await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: renderDriftResolved(result, context3) });
-      await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, state: "closed", state_reason: "completed" });
-      changes.push({ action: "closed", number: issue2.number, url: issue2.html_url, scope });
+  return new DriftIssueRun(octokit, repository, result, options).sync();
+}
+var DriftIssueRun = class {
+  constructor(octokit, repository, result, options) {
+    this.octokit = octokit;
+    this.repository = repository;
+    this.result = result;
+    this.options = options;
+    this.contentLeft = options.contentBudget ?? CONTENT_REQUESTS_PER_RUN;
+    this.context = { runUrl: options.runUrl, checkedAt: options.checkedAt };
+    this.accounts = new Map(result.accounts.map((account) => [account.id, account]));
+  }
+  octokit;
+  repository;
+  result;
+  options;
+  changes = [];
+  pending = [];
+  reasons = /* @__PURE__ */ new Set();
+  unchanged = 0;
+  url;
+  contentLeft;
+  /** Set when content can no longer be created in this run (budget, GitHub's limit). */
+  contentStopped;
+  /** Set when nothing more can be written in this run (primary rate limit, failures). */
+  stopped;
+  /** Scopes (by marker) whose issue is open, as far as this run knows. */
+  open = /* @__PURE__ */ new Set();
+  labelReady;
+  context;
+  accounts;
+  async sync() {
+    const tracked = await this.trackedIssues();
+    for (const issue2 of tracked.values()) if (issue2.state === "open") this.open.add(driftIssueMarker(issue2.scope));
+    const { config } = this.options;
+    const scopes = this.options.mode === "per-config" ? [{ config }] : this.result.accounts.map((account) => ({ config, accountId: account.id }));
+    await this.followDrift(scopes, tracked);
+    const current = new Set(scopes.map(driftIssueMarker));
+    await this.closeLeftOver([...tracked.values()].filter((issue2) => issue2.state === "open" && !current.has(driftIssueMarker(issue2.scope))));
+    return { url: this.url ?? this.changes[0]?.url, changes: this.changes, unchanged: this.unchanged, pending: this.pending, reasons: [...this.reasons] };
+  }
+  /** The issues of the run's scopes: drift first (new, changed, back), as it is what they are for; then the closings. */
+  async followDrift(scopes, tracked) {
+    const closings = [];
+    for (const scope of scopes) {
+      const issue2 = tracked.get(driftIssueMarker(scope));
+      if (hasDrift(this.scoped(scope), scope)) await this.perform(this.driftStep(scope, issue2));
+      else if (issue2?.state === "open" && this.fullyChecked(scope)) closings.push(this.closeStep(issue2, "resolved", renderDriftResolved(this.result, this.context)));
+    }
+    for (const step of closings) await this.perform(step);
+  }
+  /** Open issues outside the run's scopes: of accounts removed from the config, or from the other mode. */
+  async closeLeftOver(issues) {
+    const removed = (issue2) => issue2.scope.accountId !== void 0 && !this.accounts.has(issue2.scope.accountId);
+    for (const issue2 of issues.filter(removed)) await this.perform(this.closeStep(issue2, "removed", renderAccountRemoved(this.result, issue2.scope, this.context)));
+    const modeSwitch = this.modeSwitch();
+    for (const issue2 of issues.filter((candidate) => !removed(candidate))) {
+      if (this.coveredByCurrentMode(issue2.scope)) await this.perform(this.closeStep(issue2, "mode-switch", renderModeSwitched(this.result, issue2.scope, this.context, modeSwitch)));
+      else this.leave({ action: "close", reason: "mode-switch", scope: issue2.scope, subject: this.subject(issue2.scope) }, this.modeSwitchWaits());
     }
   }
-  return changes;
-}
-function fullyChecked(result, scope) {
-  return scopedAccounts(result, scope).every((account) => account.status === "no_changes" || account.status === "changes");
-}
-async function ensureLabel(octokit, repository, name) {
-  try {
-    await octokit.rest.issues.getLabel({ ...repository, name });
-  } catch (error2) {
-    if (httpStatus(error2) !== 404) throw error2;
-    await octokit.rest.issues.createLabel({ ...repository, name, color: "d93f0b", description: "Changes made outside Terraform, found by session-manager-role" });
+  /** This config's drift issues by the author, by scope: the open one when there are several. */
+  async trackedIssues() {
+    const { octokit, repository, options } = this;
+    const listed = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: "all", labels: options.label, per_page: 100 });
+    const tracked = /* @__PURE__ */ new Map();
+    for (const issue2 of listed) {
+      if (issue2.pull_request || issue2.user?.login !== options.author) continue;
+      const scope = scopeOf(issue2.body ?? "");
+      if (!scope || scope.config !== options.config) continue;
+      const marker = driftIssueMarker(scope);
+      if (tracked.get(marker)?.state === "open") continue;
+      tracked.set(marker, { number: issue2.number, url: issue2.html_url, title: issue2.title, body: issue2.body ?? "", state: issue2.state === "open" ? "open" : "closed", scope });
+    }
+    return tracked;
   }
+  /** Opens, reopens or updates the issue of a scope with drift; an open issue that would read the same is left. */
+  driftStep(scope, issue2) {
+    const { octokit, repository, result } = this;
+    const scoped = this.scoped(scope);
+    const title = driftIssueTitle(scoped, scope);
+    const content = () => ({ title, body: renderDriftIssue(scoped, scope, this.context) });
+    const subject = this.subject(scope);
+    if (!issue2) {
+      return {
+        pending: { action: "open", scope, subject },
+        content: true,
+        run: async () => {
+          await this.ensureLabel();
+          const { data } = await octokit.rest.issues.create({ ...repository, ...content(), labels: [this.options.label] });
+          return { action: "opened", number: data.number, url: data.html_url, scope };
+        }
+      };
+    }
+    if (issue2.state === "closed") {
+      return {
+        pending: { action: "reopen", scope, subject },
+        content: true,
+        run: async () => {
+          await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: renderDriftReopened(result, this.context) });
+          await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content(), state: "open", state_reason: "reopened" });
+          return { action: "reopened", number: issue2.number, url: issue2.url, scope };
+        }
+      };
+    }
+    if (issue2.title === title && this.readsTheSame(issue2.body, scope)) {
+      this.unchanged += 1;
+      this.url ??= issue2.url;
+      return void 0;
+    }
+    return {
+      pending: { action: "update", scope, subject },
+      content: false,
+      run: async () => {
+        await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, ...content() });
+        return { action: "updated", number: issue2.number, url: issue2.url, scope };
+      }
+    };
+  }
+  closeStep(issue2, reason, comment) {
+    const { octokit, repository } = this;
+    return {
+      pending: { action: "close", reason, scope: issue2.scope, subject: this.subject(issue2.scope) },
+      content: true,
+      run: async () => {
+        await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: comment });
+        await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, state: "closed", state_reason: reason === "resolved" ? "completed" : "not_planned" });
+        return { action: "closed", reason, number: issue2.number, url: issue2.url, scope: issue2.scope };
+      }
+    };
+  }
+  /** Runs a step unless the run has stopped, or the step creates content and that has stopped; else leaves it pending. */
+  async perform(step) {
+    if (!step) return;
+    if (this.stopped) return this.leave(step.pending, this.stopped);
+    if (step.content && this.contentLeft <= 0) {
+      this.contentStopped ??= `a run creates at most ${this.options.contentBudget ?? CONTENT_REQUESTS_PER_RUN} issues and comments (drift-issue-budget; GitHub allows 500 an hour)`;
+    }
+    if (step.content && this.contentStopped) return this.leave(step.pending, this.contentStopped);
+    try {
+      const change = await step.run();
+      if (step.content) this.contentLeft -= 1;
+      this.changes.push(change);
+      if (change.reason !== "removed" && change.reason !== "mode-switch") this.url ??= change.url;
+      const marker = driftIssueMarker(change.scope);
+      if (change.action === "closed") this.open.delete(marker);
+      else this.open.add(marker);
+    } catch (error2) {
+      const limit = rateLimited(error2);
+      if (step.content && limit?.kind === "secondary" && limit.contentCreation) {
+        this.contentStopped = describeRateLimit(limit);
+        return this.leave(step.pending, this.contentStopped);
+      }
+      const failure = limit ? describeRateLimit(limit) : `${GERUNDS[step.pending.action]} the drift issue of ${step.pending.subject} failed: ${failureReason(error2)}`;
+      const thisIssueOnly = !limit && (httpStatus(error2) === 404 || httpStatus(error2) === 422);
+      if (!thisIssueOnly) this.stopped = failure;
+      this.leave(step.pending, failure);
+    }
+  }
+  leave(pending, reason) {
+    this.pending.push(pending);
+    this.reasons.add(reason);
+  }
+  /**
+   * Whether the current mode's issues track what an issue of the other mode did, so that closing it loses nothing:
+   * each account of its scope either has its drift in an open issue now, or was checked and has none.
+   */
+  coveredByCurrentMode(scope) {
+    const { config } = this.options;
+    return scopedAccounts(this.scoped(scope), scope).every((account) => {
+      const tracking = driftIssueMarker(this.options.mode === "per-config" ? { config } : { config, accountId: account.id });
+      return this.open.has(tracking) || isChecked(account) && account.drift.length === 0;
+    });
+  }
+  /** Why an issue of the other mode stays open: the current mode's issues do not cover its accounts yet. */
+  modeSwitchWaits() {
+    return `an issue from before the switch of drift-issue mode stays open until the ${this.options.mode} issues cover its accounts (an account not checked, or an issue not opened yet)`;
+  }
+  modeSwitch() {
+    const { config, label, mode } = this.options;
+    if (mode === "per-config") return { to: "per-config", open: this.open.has(driftIssueMarker({ config })), label };
+    const open2 = this.result.accounts.filter((account) => this.open.has(driftIssueMarker({ config, accountId: account.id }))).length;
+    return { to: "per-account", open: open2, label };
+  }
+  fullyChecked(scope) {
+    return scopedAccounts(this.scoped(scope), scope).every(isChecked);
+  }
+  /**
+   * Whether an issue body says what a new rendering would, apart from the run it names and when: rewriting it would
+   * only move that date, at one request per issue per run (thousands, with one issue per account).
+   */
+  readsTheSame(body, scope) {
+    const template = renderDriftIssue(this.scoped(scope), scope, {
+      runUrl: this.context.runUrl === void 0 ? void 0 : RUN_PLACEHOLDER,
+      checkedAt: CHECKED_AT_PLACEHOLDER
+    });
+    return fitsTemplate(body, template.split(PLACEHOLDERS2));
+  }
+  subject(scope) {
+    if (!scope.accountId) return scope.config;
+    const account = this.accounts.get(scope.accountId);
+    return account ? `${account.name} (${account.id})` : scope.accountId;
+  }
+  /**
+   * The result as far as a scope goes: the accounts of one account's scope are that account alone. Renderers look up
+   * the scope's accounts in it, which over the whole matrix would cost thousands of accounts for each of thousands.
+   */
+  scoped(scope) {
+    if (!scope.accountId) return this.result;
+    const account = this.accounts.get(scope.accountId);
+    return { ...this.result, accounts: account ? [account] : [] };
+  }
+  /** Issues are found again by their label: it must exist before the first issue is opened. */
+  ensureLabel() {
+    const { octokit, repository, options } = this;
+    this.labelReady ??= (async () => {
+      try {
+        await octokit.rest.issues.getLabel({ ...repository, name: options.label });
+      } catch (error2) {
+        if (httpStatus(error2) !== 404) throw error2;
+        await octokit.rest.issues.createLabel({ ...repository, name: options.label, color: "d93f0b", description: "Changes made outside Terraform, found by session-manager-role" });
+      }
+    })();
+    return this.labelReady.catch((error2) => {
+      this.labelReady = void 0;
+      throw error2;
+    });
+  }
+};
+var RUN_PLACEHOLDER = "https://session-manager-role.invalid/run";
+var CHECKED_AT_PLACEHOLDER = "SESSIONMANAGERROLECHECKEDAT";
+var PLACEHOLDERS2 = /https:\/\/session-manager-role\.invalid\/run|SESSIONMANAGERROLECHECKEDAT/;
+function fitsTemplate(text, chunks) {
+  if (chunks.length === 1) return text === chunks[0];
+  if (!text.startsWith(chunks[0])) return false;
+  let position = chunks[0].length;
+  for (let index = 1; index < chunks.length; index += 1) {
+    const chunk = chunks[index];
+    const last = index === chunks.length - 1;
+    const found = last ? text.endsWith(chunk) ? text.length - chunk.length : -1 : text.indexOf(chunk, position);
+    if (found < position || text.slice(position, found).includes("\n")) return false;
+    position = found + chunk.length;
+  }
+  return true;
+}
+function scopeOf(body) {
+  const newline = body.indexOf("\n");
+  if (newline < 0) return void 0;
+  const firstLine = body.slice(0, newline);
+  const match = /^<!-- \S+ (\[.*\]) -->$/.exec(firstLine);
+  if (!match) return void 0;
+  let parts;
+  try {
+    parts = JSON.parse(match[1]);
+  } catch {
+    return void 0;
+  }
+  if (!Array.isArray(parts) || parts.length < 1 || parts.length > 2 || !parts.every((part) => typeof part === "string")) return void 0;
+  const scope = parts.length === 2 ? { config: parts[0], accountId: parts[1] } : { config: parts[0] };
+  return driftIssueMarker(scope) === firstLine ? scope : void 0;
+}
+function isChecked(account) {
+  return account.status === "no_changes" || account.status === "changes";
+}
+var GERUNDS = { open: "opening", update: "updating", reopen: "reopening", close: "closing" };
+var PENDING_VERBS = { open: "opened", update: "updated", reopen: "reopened", close: "closed" };
+var NAMED_PENDING = 20;
+var CLOSE_REASONS = {
+  resolved: "no drift",
+  removed: "account removed from the config",
+  "mode-switch": "tracked by the other drift-issue mode now"
+};
+function describeChange(change) {
+  return `Drift issue #${change.number} ${change.action}${change.reason ? ` (${CLOSE_REASONS[change.reason]})` : ""}: ${change.url}`;
+}
+function describeSync(sync) {
+  const counts2 = /* @__PURE__ */ new Map();
+  for (const change of sync.changes) counts2.set(change.action, (counts2.get(change.action) ?? 0) + 1);
+  const done = [...counts2].map(([action, count2]) => `${count2} ${action}`);
+  if (sync.unchanged > 0) done.push(`${sync.unchanged} up to date`);
+  if (sync.pending.length > 0) done.push(`${sync.pending.length} left for the next run`);
+  return `Drift issues: ${done.join(", ") || "none to open, update or close"}.`;
+}
+function describePending(sync) {
+  if (sync.pending.length === 0) return void 0;
+  const counts2 = /* @__PURE__ */ new Map();
+  for (const pending of sync.pending) counts2.set(pending.action, (counts2.get(pending.action) ?? 0) + 1);
+  const kinds = [...counts2].map(([action, count2]) => `${count2} not ${PENDING_VERBS[action]}`);
+  const named = sync.pending.slice(0, NAMED_PENDING).map((pending) => pending.subject);
+  const more = sync.pending.length - named.length;
+  return `Drift issues: ${kinds.join(", ")} in this run, because ${sync.reasons.join("; and ")}. The next drift check takes them up: ${named.join(", ")}${more > 0 ? `, and ${more} more` : ""}.`;
 }
 
 // report/progress.ts
@@ -43670,6 +43965,13 @@ function readInputs(input) {
     if (ms === void 0) problems.push(`${name} must be a duration such as 90s, 30m or 1h30m (got "${value}")`);
     return ms;
   };
+  const wholeNumber = (name) => {
+    const value = optional(name);
+    if (value === void 0) return void 0;
+    if (/^[1-9]\d*$/.test(value)) return Number(value);
+    problems.push(`${name} must be a whole number of at least 1 (got "${value}")`);
+    return void 0;
+  };
   const failOnDrift = oneOf(problems, "fail-on-drift", text("fail-on-drift") || "false", ["true", "false"]) === "true";
   const githubToken = text("github-token");
   if (!githubToken) problems.push("github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access");
@@ -43688,6 +43990,7 @@ function readInputs(input) {
     failOnDrift,
     driftIssue: oneOf(problems, "drift-issue", text("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
     driftIssueLabel: text("drift-issue-label") || "session-manager-role-drift",
+    driftIssueBudget: wholeNumber("drift-issue-budget"),
     timeoutMs: duration("timeout"),
     lockTimeoutMs: duration("lock-timeout"),
     results,
@@ -43868,16 +44171,23 @@ async function publish(inputs, octokit, result, publication) {
   }
   if (result.command === "drift" && inputs.driftIssue !== "off" && !inputs.shard) {
     await attempt("update the drift issues", async () => {
-      const changes = await syncDriftIssues(octokit, context2.repo, result, {
+      const sync = await syncDriftIssues(octokit, context2.repo, result, {
         config: inputs.config,
         mode: inputs.driftIssue,
         label: inputs.driftIssueLabel,
+        contentBudget: inputs.driftIssueBudget,
         author: inputs.commentAuthor,
         runUrl: runUrl(),
         checkedAt: new Date(result.run.finished_at).toUTCString()
       });
-      for (const change of changes) info(`Drift issue #${change.number} ${change.action}: ${change.url}`);
-      publication.issueUrl = changes[0]?.url;
+      for (const change of sync.changes) info(describeChange(change));
+      info(describeSync(sync));
+      const pending = describePending(sync);
+      if (pending) {
+        warning(pending);
+        publication.notices.push(pending);
+      }
+      publication.issueUrl = sync.url;
     });
   }
 }

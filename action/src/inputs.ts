@@ -18,6 +18,8 @@ export interface ActionInputs {
   readonly failOnDrift: boolean;
   readonly driftIssue: DriftIssueMode;
   readonly driftIssueLabel: string;
+  /** Most issues and comments a drift run creates; @default the drift issues' own (400). */
+  readonly driftIssueBudget?: number;
   readonly timeoutMs?: number;
   readonly lockTimeoutMs?: number;
   /** report: result files, or folders holding them. */
@@ -65,6 +67,13 @@ export function readInputs(input: InputReader): ActionInputs {
     if (ms === undefined) problems.push(`${name} must be a duration such as 90s, 30m or 1h30m (got "${value}")`);
     return ms;
   };
+  const wholeNumber = (name: string) => {
+    const value = optional(name);
+    if (value === undefined) return undefined;
+    if (/^[1-9]\d*$/.test(value)) return Number(value);
+    problems.push(`${name} must be a whole number of at least 1 (got "${value}")`);
+    return undefined;
+  };
   const failOnDrift = oneOf(problems, 'fail-on-drift', text('fail-on-drift') || 'false', ['true', 'false'] as const) === 'true';
   const githubToken = text('github-token');
   if (!githubToken) problems.push('github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access');
@@ -84,6 +93,7 @@ export function readInputs(input: InputReader): ActionInputs {
     failOnDrift,
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',
+    driftIssueBudget: wholeNumber('drift-issue-budget'),
     timeoutMs: duration('timeout'),
     lockTimeoutMs: duration('lock-timeout'),
     results,

@@ -9,7 +9,7 @@ import { runMatrix } from '../../engine/matrix-run';
 import { mergeResults } from '../../engine/merge';
 import { MatrixResult, isTroubled } from '../../engine/result';
 import { readResult, writeResult } from '../../engine/result-file';
-import { syncDriftIssues } from './drift-issues';
+import { describeChange, describePending, describeSync, syncDriftIssues } from './drift-issues';
 import { ProgressLines } from '../../report/progress';
 import { renderConfigErrors } from '../../report/config-errors';
 import { renderJobSummary } from '../../report/job-summary';
@@ -163,16 +163,23 @@ async function publish(inputs: ActionInputs, octokit: GitHubClient, result: Matr
   }
   if (result.command === 'drift' && inputs.driftIssue !== 'off' && !inputs.shard) {
     await attempt('update the drift issues', async () => {
-      const changes = await syncDriftIssues(octokit, context.repo, result, {
+      const sync = await syncDriftIssues(octokit, context.repo, result, {
         config: inputs.config,
         mode: inputs.driftIssue as 'per-config' | 'per-account',
         label: inputs.driftIssueLabel,
+        contentBudget: inputs.driftIssueBudget,
         author: inputs.commentAuthor,
         runUrl: runUrl(),
         checkedAt: new Date(result.run.finished_at).toUTCString(),
       });
-      for (const change of changes) core.info(`Drift issue #${change.number} ${change.action}: ${change.url}`);
-      publication.issueUrl = changes[0]?.url;
+      for (const change of sync.changes) core.info(describeChange(change));
+      core.info(describeSync(sync));
+      const pending = describePending(sync);
+      if (pending) {
+        core.warning(pending);
+        publication.notices.push(pending);
+      }
+      publication.issueUrl = sync.url;
     });
   }
 }
