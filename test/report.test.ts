@@ -35,14 +35,16 @@ function expectGolden(name: string, text: string): void {
 }
 
 const markdown = new MarkdownIt({ html: true });
+/** The review record a plan run keeps, as the comment names it. */
+const RECORD = { artifact: 'session-manager-role-review-accounts.yml', sha256: '5eed'.repeat(16) };
 
 test.each([
-  ['plan-comment.md', () => renderPlanComment(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL })],
+  ['plan-comment.md', () => renderPlanComment(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD })],
   ['plan-summary.md', () => renderJobSummary(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT })],
   ['plan-table.txt', () => renderTextReport(fixtureResult('plan-mixed'))],
   ['drift-issue.md', () => renderDriftIssue(fixtureResult('drift-mixed'), { config: 'accounts.yml' }, { checkedAt: '2026-11-23 06:00 UTC', runUrl: RUN_URL })],
   ['drift-resolved.md', () => renderDriftResolved(fixtureResult('drift-mixed'), { checkedAt: '2026-11-24 06:00 UTC', runUrl: RUN_URL })],
-  ['large-plan-comment.md', () => renderPlanComment(largeMatrix(), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL })],
+  ['large-plan-comment.md', () => renderPlanComment(largeMatrix(), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD })],
 ])('%s matches its golden file', (name, render) => {
   expectGolden(name, render());
 });
@@ -79,8 +81,8 @@ describe('a 200-account plan comment', () => {
   });
 
   test('shortens, then leaves to the job summary, the details that do not fit, but never the table', () => {
-    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: 25_000 });
-    expect(small.length).toBeLessThanOrEqual(25_000);
+    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: 19_000 });
+    expect(small.length).toBeLessThanOrEqual(19_000);
     expect(small).toMatch(/The details of \d+ accounts? did not fit in this comment: see the \[job summary\]/);
     for (const account of result.accounts) expect(small).toContain(`| ${account.name} | ${account.id} |`);
     expect(parseCommentData(small)).toMatchObject({ commit: COMMIT, fingerprint: result.fingerprint });

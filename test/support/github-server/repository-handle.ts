@@ -186,6 +186,14 @@ export class RepositoryHandle {
     return run.id;
   }
 
+  /** Ends a run with this conclusion (a run's steps decide it after the run id is known). */
+  concludeWorkflowRun(id: number, conclusion: RunConclusion): void {
+    const run = this.repository.workflowRuns.get(id);
+    if (!run) throw new Error(`run ${id} does not exist`);
+    run.conclusion = conclusion;
+    run.updatedAt = this.state.now();
+  }
+
   /**
    * What `actions/upload-artifact` does from inside a run: the files zipped into one immutable artifact with the
    * zip's SHA-256. Returns the artifact's id.
