@@ -56,8 +56,16 @@ function config(options: { accounts?: (keyof typeof ACCOUNTS)[]; bravoPrefix?: s
   return emulatorMatrixConfig(emulator.endpoint, (options.accounts ?? ['alpha', 'bravo']).map((name) => entries[name]));
 }
 
-function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace });
+function git(...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace, encoding: 'utf8' });
+}
+
+/** A commit on the default branch of the checkout, which GitHub then knows too. Returns its SHA. */
+function commit(message: string): string {
+  git('commit', '-q', '--allow-empty', '-am', message);
+  const head = git('rev-parse', 'HEAD').trim();
+  repository.addCommit(head);
+  return head;
 }
 
 beforeAll(async () => {
@@ -89,7 +97,7 @@ beforeAll(async () => {
   writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
   git('init', '-q');
   git('add', '.');
-  git('commit', '-q', '-m', 'accounts');
+  commit('accounts');
 });
 
 afterAll(async () => {
@@ -183,7 +191,7 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   // A second push changes bravo's key prefix; a body GitHub finds too long is sent again, shorter.
   repository.pushToPullRequest(7, H2);
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'audit' }));
-  git('commit', '-q', '-am', 'bravo logs to audit/');
+  commit('bravo logs to audit/');
   github.injectFault({ operationId: 'issues/update-comment', nth: 1, kind: 'body-too-long' });
   const { step: second } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H2, 'synchronize'));
   expect(second.code).toBe(0);
@@ -229,9 +237,9 @@ test('apply: never on a pull request; after the merge, only the plans that were 
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('::error::apply runs only on push or workflow_dispatch, never on pull_request');
 
-  const merge = repository.mergePullRequest(7);
-  // Something nobody reviewed slipped in for bravo (say, another merge touched it).
+  // Something nobody reviewed slipped in for bravo with the merge (say, a conflict resolved by hand).
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'unreviewed' }));
+  const merge = repository.mergePullRequest(7, commit('Merge pull request #7'));
   const push = {
     name: 'push',
     sha: merge,
