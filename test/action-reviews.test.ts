@@ -21,7 +21,7 @@ import { AccountResult, MatrixResult } from '../engine/result';
 import { assembleResult, skippedResult } from '../engine/result-assembly';
 import { parseReviewRecord, reviewRecord, reviewRecordDigest, serializeReviewRecord } from '../engine/review-record';
 import { renderPlanComment } from '../report/pr-comment';
-import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
+import { PLAN_WORKFLOW, eventPayload, planWorkflowRun, runActionStep, RunnerContext, StepRun } from './support/action-runner';
 import { captureIo } from './support/cli';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
 
@@ -30,7 +30,6 @@ const REPO = 'platform';
 const ACCOUNTS = { alpha: '240000000001', bravo: '240000000002', charlie: '240000000003', dave: '240000000004' };
 const TOKEN = 'ghs_workflowTokenOfTheRepository000000';
 const MALLORY = 'ghp_malloryHasWriteAccess0000000000000';
-const PLAN_WORKFLOW = 'session-manager-role-plan.yml';
 const sha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { input: text }).toString().trim();
 
 let emulator: AwsEmulator;
@@ -88,12 +87,10 @@ const pullRequestEvent = (number: number, head: string) => ({
 const result = (run: StepRun) => JSON.parse(readFileSync(run.outputs.result, 'utf8')) as MatrixResult;
 const statuses = (run: StepRun) => result(run).accounts.map((account) => [account.name, account.status]);
 
-/** A run of the plan workflow: the action's step, then actions/upload-artifact with the record the step wrote. */
-async function planRun(number: number, head: string, inputs: Record<string, string> = {}, config = 'accounts.yml'): Promise<StepRun> {
-  const runId = repository.addWorkflowRun({ workflow: PLAN_WORKFLOW, event: 'pull_request', headSha: head, headBranch: `change-${number}`, pullRequests: [number] });
-  const step = await runActionStep(runner, { command: 'plan', config, 'github-token': TOKEN, ...inputs }, pullRequestEvent(number, head), { GITHUB_RUN_ID: String(runId) });
+/** A run of the plan workflow for the pull request's head, which succeeds. */
+async function planRun(number: number, head: string, inputs: Record<string, string> = {}): Promise<StepRun> {
+  const step = await planWorkflowRun(runner, repository, { config: 'accounts.yml', 'github-token': TOKEN, ...inputs }, pullRequestEvent(number, head));
   expect(step.code).toBe(0);
-  repository.uploadArtifact(runId, step.outputs['review-artifact'], { 'review-record.json': readFileSync(step.outputs['review-record']) });
   return step;
 }
 
