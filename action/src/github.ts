@@ -78,6 +78,14 @@ export function describeRateLimit(limit: RateLimited): string {
     : 'GitHub asked the action to slow down (a secondary rate limit)';
 }
 
+/**
+ * Whether a request never got an answer: octokit reports a refused connection, a failed name lookup or a reset as a
+ * 500 without a response.
+ */
+function isNetworkFailure(error: unknown): boolean {
+  return httpStatus(error) === 500 && (error as { response?: unknown }).response === undefined;
+}
+
 /** A sentence on why a GitHub request failed, for logs and the job summary. */
 export function describeFailure(what: string, error: unknown): string {
   return `Could not ${what}: ${failureReason(error)}.`;
@@ -86,6 +94,8 @@ export function describeFailure(what: string, error: unknown): string {
 /** Why a GitHub request failed, with GitHub's status and message: "GitHub rejected the content (422: ...)". */
 export function failureReason(error: unknown): string {
   const status = httpStatus(error);
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  if (isNetworkFailure(error)) return `the GitHub API could not be reached, and retries did not help (network error: ${message})`;
   const limit = rateLimited(error);
   const reason = limit
     ? describeRateLimit(limit)
@@ -96,7 +106,6 @@ export function failureReason(error: unknown): string {
         : status !== undefined && status >= 500
           ? 'GitHub had a server error, and retries did not help'
           : 'the request failed';
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return `${reason} (${status ?? 'no status'}: ${message})`;
 }
 

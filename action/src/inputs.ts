@@ -1,5 +1,6 @@
 import { parseDuration } from '../../engine/duration';
 import { ShardSpec, parseShard } from '../../engine/shard';
+import { TERRAFORM_LOG_LEVELS, TerraformLogLevel, forbiddenPassEnv } from '../../engine/terraform-environment';
 
 export type ActionCommand = 'plan' | 'apply' | 'drift' | 'report';
 export type CommentMode = 'update' | 'recreate' | 'off';
@@ -15,6 +16,10 @@ export interface ActionInputs {
   readonly changedSince?: string;
   readonly comment: CommentMode;
   readonly commentAuthor: string;
+  /** File name of the workflow whose runs plan pull requests: where apply finds the review record. */
+  readonly planWorkflow: string;
+  /** How many commits of the branch an apply looks back for reviews of accounts without a record of their last apply. */
+  readonly reviewLookback: number;
   readonly failOnDrift: boolean;
   readonly driftIssue: DriftIssueMode;
   readonly driftIssueLabel: string;
@@ -22,6 +27,10 @@ export interface ActionInputs {
   readonly driftIssueBudget?: number;
   readonly timeoutMs?: number;
   readonly lockTimeoutMs?: number;
+  /** TF_LOG for Terraform; undefined: no Terraform log. */
+  readonly terraformLog?: TerraformLogLevel;
+  /** Further environment variables Terraform may see. */
+  readonly passEnv: readonly string[];
   /** report: result files, or folders holding them. */
   readonly results: readonly string[];
   readonly resultPath?: string;
@@ -80,6 +89,21 @@ export function readInputs(input: InputReader): ActionInputs {
   const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
   if (command === 'drift' && optional('changed-since')) problems.push('changed-since does not apply to drift: a drift check always covers every account');
+  if (command === 'apply' && optional('changed-since')) {
+    problems.push('changed-since does not apply to apply: an apply covers every account whose configuration differs from the one last applied to it');
+  }
+  const lookbackText = optional('review-lookback');
+  const lookbackOk = lookbackText === undefined || /^[1-9]\d*$/.test(lookbackText);
+  if (!lookbackOk) problems.push(`review-lookback must be a whole number of at least 1 (got "${lookbackText}")`);
+  const terraformLog = optional('terraform-log')?.toLowerCase();
+  if (terraformLog !== undefined && !(TERRAFORM_LOG_LEVELS as readonly string[]).includes(terraformLog)) {
+    problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(', ')} (got "${terraformLog}")`);
+  }
+  const passEnv = input('pass-env').split(/[\n,]/).map((name) => name.trim()).filter(Boolean);
+  for (const name of passEnv) {
+    const problem = forbiddenPassEnv(name);
+    if (problem) problems.push(`pass-env: ${problem}`);
+  }
 
   const inputs: ActionInputs = {
     command,
@@ -90,12 +114,16 @@ export function readInputs(input: InputReader): ActionInputs {
     changedSince: optional('changed-since'),
     comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
     commentAuthor: text('comment-author') || 'github-actions[bot]',
+    planWorkflow: text('plan-workflow') || 'session-manager-role-plan.yml',
+    reviewLookback: lookbackText !== undefined && lookbackOk ? Number(lookbackText) : 30,
     failOnDrift,
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',
     driftIssueBudget: wholeNumber('drift-issue-budget'),
     timeoutMs: duration('timeout'),
     lockTimeoutMs: duration('lock-timeout'),
+    terraformLog: terraformLog as TerraformLogLevel | undefined,
+    passEnv,
     results,
     resultPath: optional('result-path'),
   };
