@@ -25,6 +25,7 @@ import { SCENARIOS, Scenario, generatedMatrix, largeMatrix } from './support/res
 const SIZES = [1, 10, 200, 1_000, 5_000];
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const RUN_URL = 'https://github.com/acme/infra/actions/runs/42';
+const RECORD = { artifact: 'session-manager-role-review-accounts.yml', sha256: '5eed'.repeat(16) };
 const markdown = new MarkdownIt({ html: true });
 /** The same parser without inline parsing: blocks (fences, tables, HTML blocks) at a third of the cost, for 1 MiB summaries. */
 const blocks = new MarkdownIt({ html: true });
@@ -132,7 +133,7 @@ function accountsFor(table: Table, accounts: readonly AccountResult[]): readonly
 
 /** The comment and the job summary of a plan: within their limits, well-formed, every account, totals, destruction. */
 function checkPlanReports(result: MatrixResult): void {
-  const comment = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL });
+  const comment = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD });
   // Thousands of warnings, as GitHub's rate limits can leave (one per drift issue not opened), some of them long.
   const notices = Array.from({ length: 3_000 }, (_, index) => `Could not open the drift issue of account ${index}: ${index % 100 === 0 ? 'x'.repeat(5_000) : 'rate limited'}`);
   const summary = renderJobSummary(result, { config: 'accounts.yml', commit: COMMIT, notices });
@@ -204,7 +205,7 @@ test('a comment made smaller, 1,000 characters at a time, still counts every acc
   const result = largeMatrix();
   const withPlans = result.accounts.filter((account) => account.status !== 'no_changes' || account.drift.length > 0).length;
   for (let maxLength = 12_000; maxLength <= GITHUB_BODY_LIMIT; maxLength += 1_000) {
-    const body = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength });
+    const body = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD, maxLength });
     expect({ maxLength, length: githubLength(body) <= maxLength }).toEqual({ maxLength, length: true });
     accountsFor(wellFormed(body)[0], result.accounts);
     // Every plan is in a section (of one account, or of several counted in its summary), or counted as left out.
