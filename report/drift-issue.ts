@@ -1,7 +1,7 @@
 import { generalise } from '../engine/fingerprint';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { SectionGroup, fullSize, groupSections, groupSummary, sectionsWithin, someNames } from './private/account-sections';
-import { AccountTableSpec, accountTableWithin } from './private/account-table';
+import { AccountTableSpec, accountTable } from './private/account-table';
 import { bodyBudget, joinedSize, shareRoom } from './private/budget';
 import { accountCount, formatNumber, shortAddress } from './private/format';
 import { escapeText, hiddenComment, inlineCode } from './private/markdown';
@@ -122,7 +122,7 @@ export function renderDriftIssue(result: MatrixResult, scope: DriftScope, contex
       const drift = fullSize(driftGroups, budget, cap, driftSummary);
       return drift + budget.measure('\n\n') + fullSize(pendingGroups, budget, cap - drift, pendingSummary);
     },
-    table: (tableRoom) => accountTableWithin(accounts, driftTable(keys), budget, tableRoom),
+    table: accountTable(accounts, driftTable(keys), budget),
     sections: (sectionsRoom) => {
       // Drift first: configuration not yet applied gets what drift leaves.
       const drift = sectionsWithin(driftGroups, budget, sectionsRoom, driftSummary);

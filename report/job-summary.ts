@@ -1,6 +1,6 @@
 import { MatrixResult } from '../engine/result';
 import { fullSize, sectionsWithin } from './private/account-sections';
-import { accountTableWithin } from './private/account-table';
+import { accountTable } from './private/account-table';
 import { Budget, SUMMARY_BUDGET, joinedSize, shareRoom } from './private/budget';
 import { accountCount, formatNumber, formatSeconds, headline, shortFingerprint } from './private/format';
 import { escapeText, inlineCode } from './private/markdown';
@@ -54,7 +54,7 @@ export function renderJobSummary(result: MatrixResult, context: SummaryContext):
   const room = budget.limit - joinedSize(budget, [...head, '', ...plans, '', `${omittedNote(result.accounts.length)}\n`]);
   const { table, fitted } = shareRoom(budget, room, 3 / 4, {
     fullSize: (cap) => fullSize(groups, budget, cap),
-    table: (tableRoom) => accountTableWithin(result.accounts, planTable(result, keys, true), budget, tableRoom),
+    table: accountTable(result.accounts, planTable(result, keys, true), budget),
     sections: (sectionsRoom) => sectionsWithin(groups, budget, sectionsRoom),
   });
   return [...head, table, ...plans, ...fitted.sections, ...(fitted.omitted.length > 0 ? [omittedNote(fitted.omitted.length)] : [])].join('\n\n') + '\n';

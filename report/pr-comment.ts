@@ -1,6 +1,6 @@
 import { MatrixResult, isTroubled } from '../engine/result';
 import { fullSize, sectionsWithin } from './private/account-sections';
-import { accountTableWithin } from './private/account-table';
+import { accountTable } from './private/account-table';
 import { bodyBudget, joinedSize, shareRoom } from './private/budget';
 import { headline, shortFingerprint } from './private/format';
 import { escapeText, hiddenComment, inlineCode } from './private/markdown';
@@ -123,7 +123,7 @@ export function renderPlanComment(result: MatrixResult, context: CommentContext)
   const room = budget.limit - joinedSize(budget, [head, '', '', `${foot(result.accounts.length)}\n`]);
   const { table, fitted } = shareRoom(budget, room, 1 / 2, {
     fullSize: (cap) => fullSize(groups, budget, cap),
-    table: (tableRoom) => accountTableWithin(result.accounts, planTable(result, keys), budget, tableRoom),
+    table: accountTable(result.accounts, planTable(result, keys), budget),
     sections: (sectionsRoom) => sectionsWithin(groups, budget, sectionsRoom),
   });
   return [head, table, ...fitted.sections, foot(fitted.omitted.length)].join('\n\n') + '\n';

@@ -6,10 +6,12 @@
  * code fences checked on the source as GitHub splits them), and account for every account, in a row of its own or
  * counted in a row with others. And `report` joins 50 shard results of 100 accounts into reports that do the same.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
+import { parse as parseYaml } from 'yaml';
 import { mergeResults } from '../engine/merge';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { assembleResult } from '../engine/result-assembly';
@@ -145,7 +147,7 @@ function checkPlanReports(result: MatrixResult): void {
     const [table] = wellFormed(body);
     const total = accountsFor(table, result.accounts);
     if (result.accounts.length > 1) expect(total?.slice(4, 8)).toEqual([counts.add, counts.change, counts.destroy, counts.replace].map((count) => count.toLocaleString('en-US')));
-    expect(body).toContain(`**${result.summary.accounts} account${result.summary.accounts === 1 ? '' : 's'}`);
+    expect(body).toContain(`**${counts.accounts.toLocaleString('en-US')} account${counts.accounts === 1 ? '' : 's'}`);
     if (destroyed.length > 0) {
       const resources = counts.destroy + counts.replace;
       expect(body).toContain(`**${resources.toLocaleString('en-US')} resource${resources === 1 ? '' : 's'} in ${destroyed.length.toLocaleString('en-US')} account${destroyed.length === 1 ? '' : 's'} will be destroyed or replaced.**`);
@@ -170,6 +172,12 @@ function checkDriftIssue(result: MatrixResult, scope: DriftScope): void {
 }
 
 /** The first `size` accounts of a generated matrix, as a result of their own. */
+/** A config of `size` accounts, as the examples name it. */
+function configOf(accounts: readonly Pick<AccountResult, 'id' | 'name'>[]): string {
+  const defaults = 'defaults: { region: eu-west-1, role_arn: "arn:aws:iam::{account_id}:role/terraform", inputs: { role_name: "ssm-{name}" } }';
+  return ['version: 1', defaults, 'backend: { local: { path: "state/{name}.tfstate" } }', 'accounts:', ...accounts.map((account) => `  - { id: "${account.id}", name: ${account.name} }`), ''].join('\n');
+}
+
 function firstAccounts(result: MatrixResult, size: number): MatrixResult {
   return assembleResult(result.command, result.accounts.slice(0, size), { ...result.run, id: `${result.run.id}-${size}` });
 }
@@ -230,9 +238,7 @@ describe('report joins 50 shard results of 100 accounts', () => {
       const shard = { index, count: 50 };
       writeResult(join(dir, `result-${index}.json`), assembleResult('plan', shardAccounts(whole.accounts, shard), { ...whole.run, shard }));
     }
-    const accounts = whole.accounts.map((account) => `  - { id: "${account.id}", name: ${account.name} }`);
-    const config = ['version: 1', 'defaults: { region: eu-west-1, role_arn: "arn:aws:iam::{account_id}:role/terraform", inputs: { role_name: "ssm-{name}" } }', 'backend: { local: { path: "state/{name}.tfstate" } }', 'accounts:', ...accounts];
-    writeFileSync(join(dir, 'accounts.yml'), `${config.join('\n')}\n`);
+    writeFileSync(join(dir, 'accounts.yml'), configOf(whole.accounts));
     const files = Array.from({ length: 50 }, (_, index) => join(dir, `result-${index + 1}.json`)).reverse();
     merged = mergeResults(files.map(readResult), loadConfig(join(dir, 'accounts.yml'), { builtInModules: join(__dirname, '..', 'modules') }));
   });
@@ -246,5 +252,39 @@ describe('report joins 50 shard results of 100 accounts', () => {
 
   test('whose comment and job summary fit, are well-formed and count every account', () => {
     checkPlanReports(merged);
+  });
+});
+
+describe('the example fan-out workflow', () => {
+  const workflow = parseYaml(readFileSync(join(__dirname, '..', 'examples', 'workflows', 'plan-sharded.yml'), 'utf8'));
+  const step = workflow.jobs.shards.steps.find((candidate: { id?: string }) => candidate.id === 'count');
+
+  /** Runs the step that counts the shards as the runner would (bash, its env, $GITHUB_OUTPUT) on a config of `size` accounts. */
+  function shardsFor(size: number, env: Record<string, string> = {}): Record<string, string> {
+    const dir = mkdtempSync(join(tmpdir(), 'smr-fan-out-'));
+    try {
+      writeFileSync(join(dir, 'session-manager-role.yml'), configOf(Array.from({ length: size }, (_, index) => ({ id: String(100000000000 + index), name: `a${index}` }))));
+      writeFileSync(join(dir, 'output'), '');
+      execFileSync('bash', ['-e', '-c', step.run], { cwd: dir, env: { PATH: process.env.PATH, ...step.env, ...env, GITHUB_OUTPUT: join(dir, 'output') } });
+      return Object.fromEntries(readFileSync(join(dir, 'output'), 'utf8').trim().split('\n').map((line) => line.split('=') as [string, string]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const shardList = (count: number) => JSON.stringify(Array.from({ length: count }, (_, index) => index + 1));
+
+  test('gives a matrix of 1,000 accounts 10 shards of 100', () => {
+    expect(shardsFor(1_000)).toEqual({ count: '10', list: shardList(10) });
+  });
+
+  test('never more than GitHub\'s 256 jobs of a matrix', () => {
+    expect(shardsFor(300, { ACCOUNTS_PER_SHARD: '1' })).toEqual({ count: '256', list: shardList(256) });
+  });
+
+  test('plans each shard as i/n of that count, and joins every shard', () => {
+    expect(workflow.jobs.plan.strategy.matrix.shard).toBe('${{ fromJSON(needs.shards.outputs.list) }}');
+    const plan = workflow.jobs.plan.steps.find((candidate: { with?: { command?: string } }) => candidate.with?.command === 'plan');
+    expect(plan.with.shard).toBe('${{ matrix.shard }}/${{ needs.shards.outputs.count }}');
+    expect(workflow.jobs.report.needs).toBe('plan');
   });
 });

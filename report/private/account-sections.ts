@@ -14,7 +14,7 @@ const BRIEF_ERROR_LENGTH = 1_000;
 
 function errorText(message: string, detail: Detail): string {
   if (detail === 'full' || message.length <= BRIEF_ERROR_LENGTH) return message;
-  return `${message.slice(0, BRIEF_ERROR_LENGTH)}\n… (${formatNumber(message.length - BRIEF_ERROR_LENGTH)} more characters in the account's log)`;
+  return `${message.slice(0, BRIEF_ERROR_LENGTH)}\n… (the rest is in the account's log)`;
 }
 
 /** The markdown body of one account's plan (changes, then drift, then an error), or undefined when there is none. */
@@ -195,24 +195,35 @@ export function sectionsWithin(
 }
 
 /**
- * The groups with the same brief section (the same resources changing the same way, the same shortened error) put
+ * What makes an account's brief section what it is (resource lines, drifted attribute names, the start of an error),
+ * with the account's id, name and region set aside, read from its data without rendering it.
+ */
+function briefKey(account: AccountResult): string {
+  const changes = account.changes.map((change) => [change.address, change.action, change.reason, change.moved_from, change.importing, change.cause]);
+  const drift = account.drift.map((entry) => [entry.address, entry.action, entry.action === 'delete' ? [] : entry.attributes.map((attribute) => attribute.name)]);
+  const error = account.error && [account.error.phase, errorText(account.error.message, 'brief')];
+  const reason = account.status === 'skipped' ? undefined : account.reason;
+  return `${account.status} ${generalise(JSON.stringify([changes, drift, error, reason]), account)}`;
+}
+
+/**
+ * The groups with the same brief section (the same resources changing the same way, the same start of an error) put
  * together: when plans must be shortened, 4,000 accounts whose plans differ in a tag are one section, not 4,000.
  */
 function briefGroups(groups: readonly SectionGroup[]): (SectionGroup & { readonly ranks: readonly number[] })[] {
   const merged = new Map<string, SectionGroup[]>();
   for (const group of groups) {
-    const [first] = group.accounts;
-    const key = `${first.status} ${generalise(group.body('brief'), first)}`;
+    const key = briefKey(group.accounts[0]);
     (merged.get(key) ?? merged.set(key, []).get(key)!).push(group);
   }
   return [...merged.values()].map((members) => {
-    if (members.length === 1) return { ...members[0], body: members[0].body, ranks: [importance(members[0].accounts[0])] };
+    if (members.length === 1) return { ...members[0], ranks: [importance(members[0].accounts[0])] };
     const [first] = members[0].accounts;
-    const body = generalise(members[0].body('brief'), first);
+    let body: string | undefined;
     return {
       accounts: members.flatMap((member) => member.accounts),
       key: members.map((member) => member.key).join(' '),
-      body: () => body,
+      body: () => (body ??= generalise(accountBody(first, 'brief')!, first)),
       valuesDiffer: true,
       ranks: members.map((member) => importance(member.accounts[0])),
     };

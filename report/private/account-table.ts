@@ -47,13 +47,13 @@ function foldedRows(accounts: readonly AccountResult[], describe: (account: Acco
 }
 
 /**
- * The account table of a report within `room`, every account in it: a row each, or counted in a row with others.
- * When the rows do not fit, the table degrades in steps: quiet accounts counted in one row; then accounts with
- * identical plans in one row each ("812 accounts, same plan as prod-eu"); then the most important rows kept and the
- * others counted by kind. A row of several accounts has their names in a collapsible list after the table, while that
- * fits (most important first).
+ * The account table of a report, to be fitted in a room: every account in it, a row each or counted in a row with
+ * others. When the rows do not fit, the table degrades in steps: quiet accounts counted in one row; then accounts
+ * with identical plans in one row each ("812 accounts, same plan as prod-eu"); then the most important rows kept and
+ * the others counted by kind. A row of several accounts has their names in a collapsible list after the table, while
+ * that fits (most important first). Rows are made once, however many rooms the table is tried in.
  */
-export function accountTableWithin(accounts: readonly AccountResult[], spec: AccountTableSpec, budget: Budget, room: number): string {
+export function accountTable(accounts: readonly AccountResult[], spec: AccountTableSpec, budget: Budget): (room: number) => string {
   const fixed = foldedRows(accounts, (account) => spec.folded(account));
   const shown = accounts.filter((account) => spec.folded(account) === undefined);
   const isQuiet = (account: AccountResult) => spec.quiet?.test(account) ?? false;
@@ -66,23 +66,29 @@ export function accountTableWithin(accounts: readonly AccountResult[], spec: Acc
   const line = (row: Row) => (row.line ??= tableRow(spec.cells(row.accounts, row.label)));
   const rowsSize = (rows: readonly Row[]) => rows.reduce((size, row) => size + budget.measure(line(row)) + newline, 0);
   const frame = budget.measure(head) + (total ? budget.measure(tableRow(total)) + newline : 0);
-
+  let groups: Row[] | undefined;
   const steps: (() => Row[])[] = [
     () => [...shown.map((account) => single.get(account)!), ...fixed],
     () => [...loud.map((account) => single.get(account)!), ...quiet, ...fixed],
-    () => [...grouped(loud, spec, single), ...quiet, ...fixed],
+    () => [...(groups ??= grouped(loud, spec, single)), ...quiet, ...fixed],
   ];
-  let rows: Row[] | undefined;
-  for (const step of steps) {
-    const candidate = step();
-    if (frame + rowsSize(candidate) <= room) {
-      rows = candidate;
-      break;
+  const sizes: number[] = [];
+
+  return (room) => {
+    let rows: Row[] | undefined;
+    for (const [index, step] of steps.entries()) {
+      if (sizes[index] !== undefined && frame + sizes[index] > room) continue;
+      const candidate = step();
+      sizes[index] ??= rowsSize(candidate);
+      if (frame + sizes[index] <= room) {
+        rows = candidate;
+        break;
+      }
     }
-  }
-  rows ??= mostImportant(grouped(loud, spec, single), [...quiet, ...fixed], spec, room - frame, budget, line);
-  const text = [head, ...rows.map(line), ...(total ? [tableRow(total)] : [])].join('\n');
-  return [text, ...namesWithin(rows, room - budget.measure(text), budget)].join('\n\n');
+    rows ??= mostImportant((groups ??= grouped(loud, spec, single)), [...quiet, ...fixed], spec, room - frame, budget, line);
+    const text = [head, ...rows.map(line), ...(total ? [tableRow(total)] : [])].join('\n');
+    return [text, ...namesWithin(rows, room - budget.measure(text), budget)].join('\n\n');
+  };
 }
 
 /** Accounts with identical plans in one row each, where their first account is; the others a row each. */

@@ -58,7 +58,7 @@ function quoted(reason: string): string {
 
 /**
  * The account table of a plan report: a row per account (skipped ones counted in one row), or, when that does not fit,
- * accounts counted together (see accountTableWithin); a total row last. With `runColumns`, each account's short
+ * accounts counted together (see accountTable); a total row last. With `runColumns`, each account's short
  * fingerprint and time too (the job summary).
  */
 export function planTable(result: MatrixResult, keys: ReadonlyMap<AccountResult, string>, runColumns = false): AccountTableSpec {
