@@ -51,9 +51,11 @@ function sectionKey(account: AccountResult): string | undefined {
   const reason = account.status === 'skipped' ? undefined : account.reason;
   if (!account.error && !reason && account.changes.length === 0 && account.drift.length === 0) return undefined;
   const changes = account.plan_shape ?? generalise(JSON.stringify(account.changes), account);
-  const rest = generalise(JSON.stringify([account.error, reason, account.changes.map((change) => change.cause), account.drift]), account);
-  // A digest, not the text: thousands of keys of 10 KB errors would be held, and hashed by the Map, whole.
-  return createHash('sha256').update(account.status).update('\0').update(changes).update('\0').update(rest).digest('hex');
+  const rest = generalise(JSON.stringify([account.error?.phase, reason, account.changes.map((change) => change.cause), account.drift]), account);
+  const error = account.error ? generalise(account.error.message, account) : '';
+  // A digest, not the text: thousands of keys of 10 KB errors would be held, and hashed by the Map, whole. The parts
+  // before the error are JSON or hex, with no NUL in them; the error is last.
+  return createHash('sha256').update(`${account.status}\0${changes}\0${rest}\0`).update(error).digest('hex');
 }
 
 /**
@@ -114,7 +116,8 @@ export function groupSummary(group: Pick<SectionGroup, 'accounts' | 'valuesDiffe
 
 /**
  * How much a reviewer needs to see an account, most first: one that failed, was refused or cancelled; one that
- * destroys or replaces something; one with drift; one with changes; then the rest. What does not fit goes first.
+ * destroys or replaces something; one with drift; one with changes; then the rest. When not everything fits, the
+ * least important is left out first.
  */
 export function importance(account: AccountResult): number {
   if (isTroubled(account.status)) return 0;
@@ -136,8 +139,8 @@ export interface FittedSections {
   readonly omitted: readonly AccountResult[];
 }
 
-/** After this many sections in a row that do not fit, the rest are not tried: the room is as good as full. */
-const MISSES_BEFORE_FULL = 20;
+/** After this many sections (or rows) in a row that do not fit, the rest are not tried: the room is as good as full. */
+export const MISSES_BEFORE_FULL = 20;
 
 /** The sections of the groups at a detail while they fit in `room`, or undefined as soon as one does not. */
 function allWithin(groups: readonly SectionGroup[], detail: Detail, budget: Budget, room: number, summary: (group: SectionGroup) => string): string[] | undefined {
@@ -163,8 +166,10 @@ export function fullSize(groups: readonly SectionGroup[], budget: Budget, cap: n
 }
 
 /**
- * The sections of the groups within `room`: all in full if they fit, else all brief, else the most important brief
- * ones that fit (kept in their order), the others counted. Sections are rendered only as far as they are tried.
+ * The sections of the groups within `room`: all in full if they fit; else every plan one line per resource (plans
+ * that change the same resources sharing one section), with the most important in full while the room allows; else
+ * the most important brief ones that fit, the others counted. Sections keep the order of their groups, and are
+ * rendered only as far as they are tried.
  */
 export function sectionsWithin(
   groups: readonly SectionGroup[],
@@ -174,19 +179,45 @@ export function sectionsWithin(
 ): FittedSections {
   const full = allWithin(groups, 'full', budget, room, summary);
   if (full) return { sections: full, omitted: [] };
-  const brief = briefGroups(groups);
-  const all = allWithin(brief, 'brief', budget, room, summary);
-  if (all) return { sections: all, omitted: [] };
+  const order = new Map(groups.map((group, index) => [group, index]));
+  const render = (group: SectionGroup, detail: Detail) => details(summary(group), group.body(detail));
   const separator = budget.measure('\n\n');
+  const size = (sections: readonly string[]) => sections.reduce((total, section) => total + budget.measure(section) + separator, -separator);
+  const brief = briefGroups(groups, order);
+  const allBrief = allWithin(brief, 'brief', budget, room, summary);
+  if (allBrief) {
+    // Room to spare: the most important plans in full, the others still one line per resource.
+    const inFull: SectionGroup[] = [];
+    let spare = room - size(allBrief);
+    let misses = 0;
+    for (const index of byImportance(groups, (group) => importance(group.accounts[0]))) {
+      const section = budget.measure(render(groups[index], 'full')) + separator;
+      if (section <= spare) {
+        inFull.push(groups[index]);
+        spare -= section;
+        misses = 0;
+      } else if (++misses >= MISSES_BEFORE_FULL) break;
+    }
+    // Taking accounts out of a shared brief section changes its summary a little: give back a plan or two if need be.
+    for (let shown = inFull.length; shown >= Math.max(1, inFull.length - 2); shown -= 1) {
+      const chosen = new Set(inFull.slice(0, shown));
+      const rest = briefGroups(groups.filter((group) => !chosen.has(group)), order);
+      const sections = [...[...chosen].map((group) => [order.get(group)!, render(group, 'full')] as const), ...rest.map((group) => [group.first, render(group, 'brief')] as const)]
+        .sort(([a], [b]) => a - b)
+        .map(([, section]) => section);
+      if (size(sections) <= room) return { sections, omitted: [] };
+    }
+    return { sections: allBrief, omitted: [] };
+  }
   const kept = new Map<number, string>();
   let used = 0;
   let misses = 0;
   for (const index of byImportance(brief, (group) => Math.min(...group.ranks))) {
-    const section = details(summary(brief[index]), brief[index].body('brief'));
-    const size = budget.measure(section) + separator;
-    if (used + size <= room) {
+    const section = render(brief[index], 'brief');
+    const sectionSize = budget.measure(section) + separator;
+    if (used + sectionSize <= room) {
       kept.set(index, section);
-      used += size;
+      used += sectionSize;
       misses = 0;
     } else if (++misses >= MISSES_BEFORE_FULL) break;
   }
@@ -206,26 +237,31 @@ function briefKey(account: AccountResult): string {
   return `${account.status} ${generalise(JSON.stringify([changes, drift, error, reason]), account)}`;
 }
 
+const briefKeys = new WeakMap<SectionGroup, string>();
+
 /**
  * The groups with the same brief section (the same resources changing the same way, the same start of an error) put
  * together: when plans must be shortened, 4,000 accounts whose plans differ in a tag are one section, not 4,000.
  */
-function briefGroups(groups: readonly SectionGroup[]): (SectionGroup & { readonly ranks: readonly number[] })[] {
+function briefGroups(groups: readonly SectionGroup[], order: ReadonlyMap<SectionGroup, number>): (SectionGroup & { readonly ranks: readonly number[]; readonly first: number })[] {
   const merged = new Map<string, SectionGroup[]>();
   for (const group of groups) {
-    const key = briefKey(group.accounts[0]);
+    const key = briefKeys.get(group) ?? briefKeys.set(group, briefKey(group.accounts[0])).get(group)!;
     (merged.get(key) ?? merged.set(key, []).get(key)!).push(group);
   }
   return [...merged.values()].map((members) => {
-    if (members.length === 1) return { ...members[0], ranks: [importance(members[0].accounts[0])] };
-    const [first] = members[0].accounts;
+    const ranks = members.map((member) => importance(member.accounts[0]));
+    const first = order.get(members[0])!;
+    if (members.length === 1) return { ...members[0], ranks, first };
+    const [account] = members[0].accounts;
     let body: string | undefined;
     return {
       accounts: members.flatMap((member) => member.accounts),
       key: members.map((member) => member.key).join(' '),
-      body: () => (body ??= generalise(accountBody(first, 'brief')!, first)),
+      body: () => (body ??= generalise(accountBody(account, 'brief')!, account)),
       valuesDiffer: true,
-      ranks: members.map((member) => importance(member.accounts[0])),
+      ranks,
+      first,
     };
   });
 }

@@ -1,5 +1,5 @@
 import { AccountResult } from '../../engine/result';
-import { byImportance, importance } from './account-sections';
+import { MISSES_BEFORE_FULL, byImportance, importance } from './account-sections';
 import { Budget, joinedSize } from './budget';
 import { accountCount, formatNumber } from './format';
 import { details, escapeText, tableHeader, tableRow } from './markdown';
@@ -66,6 +66,8 @@ export function accountTable(accounts: readonly AccountResult[], spec: AccountTa
   const line = (row: Row) => (row.line ??= tableRow(spec.cells(row.accounts, row.label)));
   const rowsSize = (rows: readonly Row[]) => rows.reduce((size, row) => size + budget.measure(line(row)) + newline, 0);
   const frame = budget.measure(head) + (total ? budget.measure(tableRow(total)) + newline : 0);
+  // No row is shorter than `| x | y |` with one character a cell: steps that cannot fit are not built.
+  const shortestRow = 4 * spec.header.length + newline;
   let groups: Row[] | undefined;
   const steps: (() => Row[])[] = [
     () => [...shown.map((account) => single.get(account)!), ...fixed],
@@ -79,6 +81,7 @@ export function accountTable(accounts: readonly AccountResult[], spec: AccountTa
     for (const [index, step] of steps.entries()) {
       if (sizes[index] !== undefined && frame + sizes[index] > room) continue;
       const candidate = step();
+      if (frame + candidate.length * shortestRow > room) continue;
       sizes[index] ??= rowsSize(candidate);
       if (frame + sizes[index] <= room) {
         rows = candidate;
@@ -119,11 +122,14 @@ function mostImportant(rows: readonly Row[], fixed: readonly Row[], spec: Accoun
   const reserve = [...fixed, ...foldedRows(rows.flatMap((row) => row.accounts), (account) => spec.kind(account), 'more ')].reduce((total, row) => total + size(row), 0);
   const kept = new Set<Row>();
   let used = reserve;
+  let misses = 0;
   for (const index of byImportance(rows, (row) => importance(row.accounts[0]))) {
     const rowSize = size(rows[index]);
-    if (used + rowSize > room) continue;
-    kept.add(rows[index]);
-    used += rowSize;
+    if (used + rowSize <= room) {
+      kept.add(rows[index]);
+      used += rowSize;
+      misses = 0;
+    } else if (++misses >= MISSES_BEFORE_FULL) break;
   }
   const left = rows.filter((row) => !kept.has(row)).flatMap((row) => row.accounts);
   return [...rows.filter((row) => kept.has(row)), ...foldedRows(left, (account) => spec.kind(account), 'more '), ...fixed];

@@ -2,7 +2,7 @@
  * What the plan reports (the pull request comment and the job summary) share: the account table, the grouping of
  * identical plans, and the callout of destructive changes.
  */
-import { AccountResult, MatrixResult } from '../../engine/result';
+import { AccountResult, MatrixResult, ResourceChange } from '../../engine/result';
 import { SectionGroup, groupSections } from './account-sections';
 import { AccountTableSpec } from './account-table';
 import { STATUS_LABEL, accountCount, formatCounts, formatNumber, formatSeconds, shortAddress, shortFingerprint } from './format';
@@ -118,31 +118,34 @@ const CALLOUT_RESOURCES = 6;
  * resources, with the accounts that destroy them; what does not fit is counted, with where to see it.
  */
 export function destructiveCallout(result: MatrixResult, limits: CalloutLimits = { lines: 10, names: 5, elsewhere: 'the job summary' }): string | undefined {
-  const lines = new Map<string, AccountResult[]>();
+  // Accounts by what they destroy, as plain text first: only the lines shown are rendered.
+  const lines = new Map<string, { accounts: AccountResult[]; destructive: readonly ResourceChange[] }>();
   let total = 0;
   for (const account of result.accounts) {
     const destructive = account.changes.filter((change) => change.action === 'delete' || change.action === 'replace');
     if (destructive.length === 0) continue;
     total += destructive.length;
-    const listed = destructive.slice(0, CALLOUT_RESOURCES).map((change) => `${change.action === 'delete' ? 'destroys' : 'replaces'} ${inlineCode(shortAddress(change.address))}`);
-    const more = destructive.length > CALLOUT_RESOURCES ? [`and ${formatNumber(destructive.length - CALLOUT_RESOURCES)} more`] : [];
-    const what = [...listed, ...more].join(', ');
-    (lines.get(what) ?? lines.set(what, []).get(what)!).push(account);
+    const key = destructive.map((change) => `${change.action} ${change.address}`).join('\n');
+    (lines.get(key) ?? lines.set(key, { accounts: [], destructive }).get(key)!).accounts.push(account);
   }
   if (lines.size === 0) return undefined;
-  const accounts = sum([...lines.values()], (line) => line.length);
-  const shown = [...lines].slice(0, limits.lines);
-  const left = sum([...lines.values()].slice(limits.lines), (line) => line.length);
+  const accounts = sum([...lines.values()], (line) => line.accounts.length);
+  const shown = [...lines.values()].slice(0, limits.lines);
+  const left = accounts - sum(shown, (line) => line.accounts.length);
   const who = (members: readonly AccountResult[]) => {
     if (members.length === 1) return `${escapeText(members[0].name)} (${members[0].id})`;
     const named = members.slice(0, limits.names).map((account) => escapeText(account.name));
     const more = members.length > limits.names ? ` and ${formatNumber(members.length - limits.names)} more` : '';
     return `${accountCount(members.length)} (${named.join(', ')}${more})`;
   };
+  const what = (destructive: readonly ResourceChange[]) => {
+    const listed = destructive.slice(0, CALLOUT_RESOURCES).map((change) => `${change.action === 'delete' ? 'destroys' : 'replaces'} ${inlineCode(shortAddress(change.address))}`);
+    return [...listed, ...(destructive.length > CALLOUT_RESOURCES ? [`and ${formatNumber(destructive.length - CALLOUT_RESOURCES)} more`] : [])].join(', ');
+  };
   return [
     '> [!CAUTION]',
     `> **${formatNumber(total)} resource${total === 1 ? '' : 's'} in ${accountCount(accounts)} will be destroyed or replaced.**`,
-    ...shown.map(([what, members]) => `> - ${who(members)}: ${what}`),
+    ...shown.map((line) => `> - ${who(line.accounts)}: ${what(line.destructive)}`),
     ...(left > 0 ? [`> - and ${accountCount(left)} more (see ${limits.elsewhere})`] : []),
   ].join('\n');
 }
