@@ -17,3 +17,16 @@ export async function gitHead(directory: string): Promise<string | undefined> {
     () => undefined,
   );
 }
+
+/**
+ * The commits an apply at `head` must find reviews for, newest first: those on the first-parent line of `head` that
+ * came after the commit each account was last applied at (`bases`, one per account with changes). Without a base for
+ * every account on that line (never applied, or applied at a commit elsewhere), the last `lookback` commits.
+ */
+export async function reviewWindow(directory: string, head: string, bases: readonly (string | undefined)[], lookback: number): Promise<string[]> {
+  const line = (await git(directory, ['rev-list', '--first-parent', `--max-count=${lookback}`, head])).split('\n').filter(Boolean);
+  const positions = bases.map((base) => (base === undefined ? -1 : line.indexOf(base)));
+  if (bases.length === 0) return [];
+  if (positions.includes(-1)) return line;
+  return line.slice(0, Math.max(...positions));
+}

@@ -6,6 +6,7 @@
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { findTerraform } from '../engine/terraform-setup';
 import { MatrixResult } from '../engine/result';
@@ -13,7 +14,7 @@ import { assembleResult } from '../engine/result-assembly';
 import { driftIssueMarker } from '../report/drift-issue';
 import { parseReviewRecord, reviewRecordDigest } from '../engine/review-record';
 import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData } from '../report/pr-comment';
-import { eventPayload, runActionStep as runStep, RunnerContext, StepRun } from './support/action-runner';
+import { eventPayload, planWorkflowRun, runActionStep as runStep, RunnerContext, StepRun } from './support/action-runner';
 import { AwsEmulator } from '../emulator';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
@@ -55,8 +56,16 @@ function config(options: { accounts?: (keyof typeof ACCOUNTS)[]; bravoPrefix?: s
   return emulatorMatrixConfig(emulator.endpoint, (options.accounts ?? ['alpha', 'bravo']).map((name) => entries[name]));
 }
 
-function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace });
+function git(...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace, encoding: 'utf8' });
+}
+
+/** A commit on the default branch of the checkout, which GitHub then knows too. Returns its SHA. */
+function commit(message: string): string {
+  git('commit', '-q', '--allow-empty', '-am', message);
+  const head = git('rev-parse', 'HEAD').trim();
+  repository.addCommit(head);
+  return head;
 }
 
 beforeAll(async () => {
@@ -88,7 +97,7 @@ beforeAll(async () => {
   writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
   git('init', '-q');
   git('add', '.');
-  git('commit', '-q', '-m', 'accounts');
+  commit('accounts');
 });
 
 afterAll(async () => {
@@ -126,21 +135,6 @@ async function runActionStep(...args: Parameters<typeof runStep>): Promise<StepR
 
 const botComments = (number: number) => repository.comments(number).filter((comment) => comment.author === 'github-actions[bot]');
 const result = (run: StepRun) => JSON.parse(readFileSync(run.outputs.result, 'utf8')) as MatrixResult;
-const PLAN_WORKFLOW = 'session-manager-role-plan.yml';
-
-/**
- * A run of the plan workflow for a push to a pull request, as examples/workflows/plan.yml has it: the action's step,
- * then actions/upload-artifact uploading the review record the step wrote, under the name the step gave.
- */
-async function planWorkflowRun(inputs: Record<string, string>, event: ReturnType<typeof pullRequestEvent>): Promise<{ step: StepRun; runId: number }> {
-  const pull = event.payload as { pull_request: { number: number; head: { sha: string; ref: string } } };
-  const runId = repository.addWorkflowRun({ workflow: PLAN_WORKFLOW, event: 'pull_request', headSha: pull.pull_request.head.sha, headBranch: pull.pull_request.head.ref, pullRequests: [pull.pull_request.number] });
-  const step = await runActionStep(runner, { command: 'plan', 'github-token': TOKEN, ...inputs }, event, { GITHUB_RUN_ID: String(runId) });
-  if (step.code !== 0) repository.concludeWorkflowRun(runId, 'failure');
-  if (step.outputs['review-record']) repository.uploadArtifact(runId, step.outputs['review-artifact'], { 'review-record.json': readFileSync(step.outputs['review-record']) });
-  return { step, runId };
-}
-
 test('a config with mistakes: annotations on the file\'s lines, the problems in the summary, nothing run', async () => {
   const run = await runActionStep(runner, { command: 'plan', config: 'broken.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
   expect(run.code).toBe(1);
@@ -156,7 +150,7 @@ let reviewedRecordText: string;
 test('plan on a pull request: one comment, updated on every push, through rate limits, server errors and a body too long', async () => {
   github.injectFault({ operationId: 'issues/list-comments', nth: 1, kind: 'secondary-rate-limit', retryAfterSeconds: 1 });
   github.injectFault({ operationId: 'issues/create-comment', nth: 1, kind: 'server-error', status: 502 });
-  const { step: first } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H1, 'opened'));
+  const first = await planWorkflowRun(runner, repository, { config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'), runActionStep);
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/bypassing the setup-terraform wrapper/);
   expect(first.stdout).toMatch(/GitHub secondary rate limit on GET \S+\/issues\/7\/comments\?per_page=100: retrying in 1s/);
@@ -182,9 +176,9 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   // A second push changes bravo's key prefix; a body GitHub finds too long is sent again, shorter.
   repository.pushToPullRequest(7, H2);
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'audit' }));
-  git('commit', '-q', '-am', 'bravo logs to audit/');
+  commit('bravo logs to audit/');
   github.injectFault({ operationId: 'issues/update-comment', nth: 1, kind: 'body-too-long' });
-  const { step: second } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H2, 'synchronize'));
+  const second = await planWorkflowRun(runner, repository, { config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'), runActionStep);
   expect(second.code).toBe(0);
   expect(botComments(7)).toHaveLength(1);
   const [updated] = botComments(7);
@@ -209,14 +203,28 @@ test('a pull request from a fork: the token cannot comment, so the log and the s
   expect(repository.comments(8)).toEqual([]);
 });
 
+test('a GitHub API that cannot be reached is named as a network failure, after retries, and the step still reports', async () => {
+  // A port that was just free, and is closed: every connection is refused.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  const offline = { ...runner, apiUrl: `http://127.0.0.1:${port}` };
+  const run = await runActionStep(offline, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN, 'changed-since': 'HEAD' }, pullRequestEvent(7, H2, 'synchronize'));
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/::warning::Could not post the plan comment on pull request #7: the GitHub API could not be reached, and retries did not help \(network error: .*ECONNREFUSED/);
+  expect(run.stdout).not.toMatch(/server error/);
+  expect(run.summary).toContain('the GitHub API could not be reached');
+});
+
 test('apply: never on a pull request; after the merge, only the plans that were reviewed', async () => {
   const refused = await runActionStep(runner, { command: 'apply', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'));
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('::error::apply runs only on push or workflow_dispatch, never on pull_request');
 
-  const merge = repository.mergePullRequest(7);
-  // Something nobody reviewed slipped in for bravo (say, another merge touched it).
+  // Something nobody reviewed slipped in for bravo with the merge (say, a conflict resolved by hand).
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'unreviewed' }));
+  const merge = repository.mergePullRequest(7, commit('Merge pull request #7'));
   const push = {
     name: 'push',
     sha: merge,
@@ -311,13 +319,17 @@ test('report joins the results of shard jobs and posts the one comment', async (
 
 test('a cancelled job: Terraform is stopped at the first signal, and the result is written before the runner ends the step', async () => {
   const schedule = { name: 'schedule', sha: sha('main'), ref: 'refs/heads/main', payload: { schedule: '17 6 * * 1-5' } };
-  // alpha's role is read slowly, so that the cancel finds Terraform in the middle of its plan and still stopping.
-  emulator.injectFault({ accountId: ACCOUNTS.alpha, action: 'GetRole', kind: 'Latency', delayMs: 15_000 });
+  // Interrupted, Terraform stops its plan at once, then releases alpha's state lock: that is held up, so the runner
+  // finds the step still stopping at the SIGTERM.
+  const alphaState = `session-manager-role/${ACCOUNTS.alpha}.tfstate`;
+  emulator.injectFault({ action: 'DeleteObject', key: `${alphaState}.tflock`, kind: 'Latency', delayMs: 15_000 });
   const from = emulator.requests.length;
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   // The runner's schedule (SIGINT, SIGTERM 7.5 s later, a kill 2.5 s after that), shortened.
   const cancelAsTheRunnerDoes = async (step: ChildProcess) => {
-    while (!emulator.requests.slice(from).some((request) => request.accountId === ACCOUNTS.alpha && request.action === 'GetRole')) await pause(100);
+    // Once Terraform holds alpha's state lock, its plan is under way.
+    const locked = () => emulator.requests.slice(from).some((request) => request.action === 'PutObject' && request.params.Key === `${alphaState}.tflock`);
+    while (!locked() && step.exitCode === null) await pause(100);
     step.kill('SIGINT');
     await pause(1_500);
     step.kill('SIGTERM');
@@ -346,7 +358,7 @@ test('no credential of the runner or the workflow reaches a Terraform process, a
     expect(environment).not.toMatch(/^(INPUT_|ACTIONS_|GITHUB_TOKEN=|TF_LOG=TRACE)/m);
     // What Terraform needs is there: the AWS credentials and the engine's own settings.
     expect(environment).toContain(`AWS_ACCESS_KEY_ID=${EMULATOR_KEY.AWS_ACCESS_KEY_ID}`);
-    expect(environment).toMatch(/^TF_IN_AUTOMATION=1$/m);
+    if (!environment.startsWith('version')) expect(environment).toMatch(/^TF_IN_AUTOMATION=1$/m);
   }
   // The job log of every step (Terraform's output included), the summaries and everything posted to GitHub.
   const jobLogs = steps.map((run) => run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'));

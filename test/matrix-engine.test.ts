@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { main } from '../cli/main';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { resultProblems } from '../engine/result-file';
+import { parseReviewRecord } from '../engine/review-record';
 import { AwsEmulator, LoggedRequest } from '../emulator';
 import { captureIo } from './support/cli';
 import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
@@ -270,8 +271,14 @@ test('SIGTERM during apply leaves the state readable and the lock released, and 
 
   // The re-run's apply succeeds; the refresh after it cannot take the state lock (its third lock: plan, apply,
   // refresh). Only the apply decides the status.
+  // The re-run applies what a review saw: the record a plan writes, read back by apply --expect.
+  const recordFile = join(dir, 'review-record.json');
+  const reviewedPlan = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD', '--review-record', recordFile);
+  const record = parseReviewRecord(readFileSync(recordFile, 'utf8'), recordFile);
+  expect(record).toMatchObject({ run: reviewedPlan.result.run.id, commit: expect.stringMatching(/^[0-9a-f]{40}$/), config_digest: reviewedPlan.result.run.config_digest });
+  expect(record.accounts).toEqual([{ id: ACCOUNTS.bravo, name: 'bravo', fingerprint: account(reviewedPlan.result, 'bravo').fingerprint, config_digest: account(reviewedPlan.result, 'bravo').config_digest }]);
   emulator.injectFault({ action: 'PutObject', key: `${stateKey(ACCOUNTS.bravo)}.tflock`, kind: 'AccessDenied', nth: 3 });
-  const rerun = await cli('apply', '-c', 'accounts.yml', '--auto-approve', '--changed-since', 'HEAD');
+  const rerun = await cli('apply', '-c', 'accounts.yml', '--expect', recordFile, '--changed-since', 'HEAD');
   emulator.clearFaults();
   expect(rerun.code).toBe(0);
   expect(account(rerun.result, 'bravo').status).toBe('applied');

@@ -10,6 +10,7 @@
  * comes as {"base64": ...}, with the "url" it was finally read from.
  * Output (stdout): the JSON array of results.
  */
+import { Buffer } from 'node:buffer';
 import { getOctokit } from '@actions/github';
 
 const clients = new Map();
