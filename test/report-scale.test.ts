@@ -227,6 +227,19 @@ test('a comment made smaller, 2,000 characters at a time, still counts every acc
   }
 });
 
+test('the common plan keeps its row when accounts with plans of their own must be counted', () => {
+  const common = generatedMatrix(600, 'identical').accounts;
+  const own = generatedMatrix(2_000, 'distinct').accounts.slice(600);
+  // The common plan's accounts last: of rows as important, the one counting most accounts is kept first.
+  const result = assembleResult('plan', [...own, ...common], generatedMatrix(1, 'identical').run);
+  const body = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD });
+  const [table] = wellFormed(body);
+  accountsFor(table, result.accounts);
+  expect(table.rows.map((row) => row[0])).toContain(`600 accounts, same plan as ${common[0].name}: +6 \\~0 -0 ±0 each`);
+  const counted = table.rows.find((row) => /^[\d,]+ more accounts with changes$/.test(row[0]));
+  expect(counted).toBeDefined();
+});
+
 describe('report joins 50 shard results of 100 accounts', () => {
   let dir: string;
   let merged: MatrixResult;

@@ -123,7 +123,10 @@ function mostImportant(rows: readonly Row[], fixed: readonly Row[], spec: Accoun
   const kept = new Set<Row>();
   let used = reserve;
   let misses = 0;
-  for (const index of byImportance(rows, (row) => importance(row.accounts[0]))) {
+  // The most important first; of equal importance, the rows that count most accounts (the common plan's row).
+  const ranks = rows.map((row) => importance(row.accounts[0]));
+  const order = rows.map((_, index) => index).sort((a, b) => ranks[a] - ranks[b] || rows[b].accounts.length - rows[a].accounts.length || a - b);
+  for (const index of order) {
     const rowSize = size(rows[index]);
     if (used + rowSize <= room) {
       kept.add(rows[index]);
