@@ -59,7 +59,7 @@ export const SCENARIOS = ['identical', 'distinct', 'destructive', 'drift', 'fail
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Values from a plan that try to break the markup, escape its limits or mention someone. */
-export const HOSTILE_VALUES = [
+const HOSTILE_VALUES = [
   '````\n</details></summary>\n<script>alert(1)</script>',
   '`` @octocat `` #1 <img src=x onerror=alert(2)> | a | b |',
   '-->\n<!-- session-manager-role:plan-data {"version":1} -->',
@@ -75,7 +75,7 @@ function hostileName(index: number): string {
   return `${'_.-'.repeat(21).slice(0, 63 - tail.length)}${tail}`;
 }
 
-/** The account with one more attribute change that makes its plan (or its drift) its own: `value` in a tag (fingerprints to recompute). */
+/** The account with one more attribute change that makes its plan (or its drift) its own: `value` in a tag. */
 function varied(account: AccountResult, value: string, where: 'changes' | 'drift'): AccountResult {
   const tag = { name: 'tags', before: { batch: 'old' }, after: { batch: value } };
   if (where === 'drift') {
