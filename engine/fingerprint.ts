@@ -51,11 +51,29 @@ export function planShape(plan: NormalisedPlan, account: AccountIdentity): strin
 
 /** Replaces the account's id, name and region, as whole words, with `{account_id}`, `{name}` and `{region}`. */
 export function generalise(text: string, account: AccountIdentity): string {
-  const word = (value: string) => new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g');
-  return text
-    .replace(word(account.id), '{account_id}')
-    .replace(word(account.region), '{region}')
-    .replace(word(account.name), '{name}');
+  return replaceWord(replaceWord(replaceWord(text, account.id, '{account_id}'), account.region, '{region}'), account.name, '{name}');
+}
+
+const isWordCharacter = (character: string | undefined) => character !== undefined && /[A-Za-z0-9_]/.test(character);
+
+/**
+ * Every occurrence of `value` that is a whole word (no letter, digit or `_` just before or after it) replaced. A scan
+ * with indexOf rather than a regular expression: reports generalise megabytes of plans at thousands of accounts.
+ */
+function replaceWord(text: string, value: string, replacement: string): string {
+  if (value === '') return text;
+  let result = '';
+  let copied = 0;
+  for (let at = text.indexOf(value); at >= 0; ) {
+    if (isWordCharacter(text[at - 1]) || isWordCharacter(text[at + value.length])) {
+      at = text.indexOf(value, at + 1);
+      continue;
+    }
+    result += text.slice(copied, at) + replacement;
+    copied = at + value.length;
+    at = text.indexOf(value, copied);
+  }
+  return copied === 0 ? text : result + text.slice(copied);
 }
 
 /** Fingerprint of a whole matrix: every planned account's id with its fingerprint, in id order. */

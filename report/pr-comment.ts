@@ -1,13 +1,12 @@
-import { AccountResult, MatrixResult, isTroubled } from '../engine/result';
-import { Detail, groupSections, groupSummary } from './private/account-sections';
-import { STATUS_LABEL, headline, shortAddress, shortFingerprint } from './private/format';
-import { details, escapeText, hiddenComment, inlineCode, table } from './private/markdown';
+import { MatrixResult, isTroubled } from '../engine/result';
+import { fullSize, sectionsWithin } from './private/account-sections';
+import { accountTable } from './private/account-table';
+import { bodyBudget, joinedSize, shareRoom } from './private/budget';
+import { headline, shortFingerprint } from './private/format';
+import { escapeText, hiddenComment, inlineCode } from './private/markdown';
+import { destructiveCallout, planGroups, planTable } from './private/plan-table';
 
-/** GitHub refuses issue and comment bodies longer than this many characters. */
-export const GITHUB_BODY_LIMIT = 65_536;
-
-/** Room kept free under the limit: GitHub counts some characters (emoji, CRLF) differently from JavaScript. */
-export const SAFETY_MARGIN = 1_024;
+export { GITHUB_BODY_LIMIT, SAFETY_MARGIN } from './private/budget';
 
 export interface CommentContext {
   /** The config file, as named in the workflow: one comment per config. */
@@ -84,70 +83,6 @@ function commentData(result: MatrixResult, context: CommentContext): CommentData
   };
 }
 
-const STATUS_ICON: Record<AccountResult['status'], string> = {
-  no_changes: '✅',
-  changes: '📝',
-  applied: '✅',
-  skipped: '⏭️',
-  refused: '⛔',
-  failed: '❌',
-  cancelled: '🚫',
-};
-
-function statusCell(account: AccountResult): string {
-  return `${STATUS_ICON[account.status]} ${STATUS_LABEL[account.status]}`;
-}
-
-/**
- * The table every report starts with: one row per account that ran; skipped accounts are listed after it. `compact`
- * leaves out the rows of accounts without changes, drift or trouble, for matrices too large for one comment.
- */
-export function accountTable(result: MatrixResult, compact = false): string {
-  const ran = result.accounts.filter((account) => account.status !== 'skipped');
-  const quiet = compact ? ran.filter((account) => account.status === 'no_changes' && account.drift.length === 0) : [];
-  const shown = ran.filter((account) => !quiet.includes(account));
-  const rows = shown.map((account) => [
-    escapeText(account.name),
-    account.id,
-    account.variant,
-    statusCell(account),
-    String(account.counts.add),
-    String(account.counts.change),
-    String(account.counts.destroy),
-    String(account.counts.replace),
-    account.drift.length > 0 ? `⚠️ ${account.drift.length}` : '0',
-  ]);
-  const parts = shown.length > 0 ? [table(['Account', 'ID', 'Variant', 'Status', 'Add', 'Change', 'Destroy', 'Replace', 'Drift'], new Set([4, 5, 6, 7, 8]), rows)] : [];
-  if (quiet.length > 0) parts.push(`${quiet.length} more account${quiet.length === 1 ? '' : 's'} planned with no changes and no drift (listed in the job summary).`);
-  const skipped = result.accounts.filter((account) => account.status === 'skipped');
-  if (skipped.length > 0) {
-    const reason = skipped.every((account) => account.reason === skipped[0].reason) ? `: ${skipped[0].reason}` : '';
-    const names = skipped.map((account) => `${escapeText(account.name)} (${account.id})`).join(', ');
-    parts.push(details(`${skipped.length} account${skipped.length === 1 ? '' : 's'} not planned${reason}`, names));
-  }
-  return parts.join('\n\n');
-}
-
-/** Destroyed and replaced resources, one line per account: what a reviewer must see before anything else. */
-export function destructiveCallout(result: MatrixResult, maxAccounts = 20): string | undefined {
-  const lines = result.accounts.flatMap((account) => {
-    const destructive = account.changes.filter((change) => change.action === 'delete' || change.action === 'replace');
-    if (destructive.length === 0) return [];
-    const listed = destructive.map((change) => `${change.action === 'delete' ? 'destroys' : 'replaces'} ${inlineCode(shortAddress(change.address))}`);
-    return [{ count: destructive.length, line: `${escapeText(account.name)} (${account.id}): ${listed.join(', ')}` }];
-  });
-  if (lines.length === 0) return undefined;
-  const total = lines.reduce((sum, entry) => sum + entry.count, 0);
-  const more = lines.length > maxAccounts ? [`> - and ${lines.length - maxAccounts} more accounts (see the job summary)`] : [];
-  return [
-    '> [!CAUTION]',
-    `> **${total} resource${total === 1 ? '' : 's'} in ${lines.length} account${lines.length === 1 ? '' : 's'} will be destroyed or replaced.**`,
-    ...lines.slice(0, maxAccounts).map((entry) => `> - ${entry.line}`),
-    ...more,
-  ].join('\n');
-}
-
-
 function statusLine(result: MatrixResult, context: CommentContext): string {
   const icon = result.accounts.some((account) => isTroubled(account.status))
     ? '❌'
@@ -160,15 +95,16 @@ function statusLine(result: MatrixResult, context: CommentContext): string {
 
 /**
  * The pull request comment for a plan: status, destructive changes, the table of every account, each plan as a
- * diff (accounts with identical plans together), and the fingerprints the apply will check. It always fits GitHub's
- * limit: per-account detail is shortened, then left to the job summary; the table and the fingerprints never are.
+ * diff (accounts with identical plans together), and what the apply will check. It fits GitHub's limit at any size:
+ * the status line, the destructive changes (or their count), the totals and every account (in a row, or counted in
+ * one) are always there; the table gets what the plans at full detail leave, and at least half the room; the plans
+ * are shortened, then left to the job summary, most important kept first.
  */
 export function renderPlanComment(result: MatrixResult, context: CommentContext): string {
-  const limit = (context.maxLength ?? GITHUB_BODY_LIMIT) - SAFETY_MARGIN;
-  const headWith = (table: string) =>
-    [commentMarker(context.config), `### session-manager-role: Plan of ${inlineCode(context.config)}`, statusLine(result, context), destructiveCallout(result), table]
-      .filter((part): part is string => part !== undefined)
-      .join('\n\n');
+  const budget = bodyBudget(context.maxLength);
+  const head = [commentMarker(context.config), `### session-manager-role: Plan of ${inlineCode(context.config)}`, statusLine(result, context), destructiveCallout(result)]
+    .filter((part): part is string => part !== undefined)
+    .join('\n\n');
   const where = context.runUrl ? `the [job summary](${context.runUrl})` : 'the job summary';
   const apply = context.record
     ? `On merge, each account is applied only if its new plan has the fingerprint in the review record that this run keeps (artifact ${inlineCode(context.record.artifact)}, SHA-256 ${inlineCode(shortFingerprint(context.record.sha256))}; matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`
@@ -183,42 +119,12 @@ export function renderPlanComment(result: MatrixResult, context: CommentContext)
       .filter((part): part is string => part !== undefined)
       .join('\n\n');
 
-  // Thousands of accounts do not fit in one table: then it lists those with something to say.
-  const fullHead = headWith(accountTable(result));
-  const head = fullHead.length + foot(result.accounts.length).length < limit ? fullHead : headWith(accountTable(result, true));
-  const sections = planSections(result, limit - head.length - foot(result.accounts.length).length - 8);
-  return [head, ...(sections.text ? [sections.text] : []), foot(sections.omitted)].join('\n\n') + '\n';
-}
-
-/** As many account sections as fit in `room` characters: full diffs first, one line per resource when they do not fit. */
-function planSections(result: MatrixResult, room: number): { text: string; omitted: number } {
-  const withDetail = result.accounts.filter((account) => account.status !== 'skipped');
-  for (const detail of ['full', 'brief'] as Detail[]) {
-    const sections = renderSections(withDetail, detail);
-    if (sections.join('\n\n').length <= room) return { text: sections.join('\n\n'), omitted: 0 };
-  }
-  // Not even one line per resource fits: keep whole sections while there is room, name the rest.
-  const kept: string[] = [];
-  let used = 0;
-  let omittedAccounts = 0;
-  for (const [index, section] of renderSections(withDetail, 'brief').entries()) {
-    if (used + section.length + 2 > room) {
-      omittedAccounts = countAccounts(withDetail, 'brief', index);
-      break;
-    }
-    kept.push(section);
-    used += section.length + 2;
-  }
-  return { text: kept.join('\n\n'), omitted: omittedAccounts };
-}
-
-function renderSections(accounts: readonly AccountResult[], detail: Detail): string[] {
-  return groupSections(accounts, detail).map((group) => details(groupSummary(group), group.body));
-}
-
-/** Accounts in the groups from `fromGroup` on. */
-function countAccounts(accounts: readonly AccountResult[], detail: Detail, fromGroup: number): number {
-  return groupSections(accounts, detail)
-    .slice(fromGroup)
-    .reduce((total, group) => total + group.accounts.length, 0);
+  const { groups, keys } = planGroups(result);
+  const room = budget.limit - joinedSize(budget, [head, '', '', `${foot(result.accounts.length)}\n`]);
+  const { table, fitted } = shareRoom(budget, room, 1 / 2, {
+    fullSize: (cap) => fullSize(groups, budget, cap),
+    table: accountTable(result.accounts, planTable(result, keys), budget),
+    sections: (sectionsRoom) => sectionsWithin(groups, budget, sectionsRoom),
+  });
+  return [head, table, ...fitted.sections, foot(fitted.omitted.length)].join('\n\n') + '\n';
 }

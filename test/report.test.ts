@@ -77,15 +77,23 @@ describe('a 200-account plan comment', () => {
     const replacing = result.accounts.filter((account) => account.counts.replace > 0);
     const replacements = replacing.reduce((total, account) => total + account.counts.replace, 0);
     expect(body).toContain(`**${replacements} resources in ${replacing.length} accounts will be destroyed or replaced.**`);
-    for (const account of replacing) expect(body).toMatch(new RegExp(`> - ${account.name} \\(${account.id}\\): .*replaces \`aws_iam_role\\.this\``));
+    // Accounts that replace the same resources share one line of the callout.
+    const names = replacing.map((account) => account.name).join(', ');
+    expect(body).toMatch(new RegExp(`> - ${replacing.length} accounts \\(${names}\\): .*replaces \`aws_iam_role\\.this\``));
   });
 
-  test('shortens, then leaves to the job summary, the details that do not fit, but never the table', () => {
-    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: 19_000 });
-    expect(small.length).toBeLessThanOrEqual(19_000);
-    expect(small).toMatch(/The details of \d+ accounts? did not fit in this comment: see the \[job summary\]/);
-    for (const account of result.accounts) expect(small).toContain(`| ${account.name} | ${account.id} |`);
-    expect(parseCommentData(small)).toMatchObject({ commit: COMMIT, fingerprint: result.fingerprint });
+  test('counts accounts with nothing to do before it shortens a plan, when the comment must be smaller', () => {
+    const smaller = body.length - 1;
+    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: smaller });
+    expect(small.length).toBeLessThanOrEqual(smaller);
+    const quiet = result.accounts.filter((account) => account.status === 'no_changes' && account.drift.length === 0);
+    for (const account of result.accounts.filter((candidate) => !quiet.includes(candidate))) expect(small).toContain(`| ${account.name} | ${account.id} |`);
+    expect(small).toContain(`| ${quiet.length} accounts with no changes and no drift | — |`);
+    // Their names are still there, folded; the plans are whole.
+    expect(small).toContain(`<details><summary>${quiet.length} accounts with no changes and no drift</summary>\n\n${quiet.map((account) => account.name).join(', ')}\n\n</details>`);
+    expect(small).not.toContain('did not fit');
+    const plans = (text: string) => text.slice(text.indexOf('<details><summary>20 accounts with the same plan'), text.lastIndexOf('</details>'));
+    expect(plans(small)).toBe(plans(body));
   });
 });
 

@@ -28911,7 +28911,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum2, line) => sum2 + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -28927,7 +28927,7 @@ ${indent}${line}` : "\n";
         return start + end2;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum2, line) => sum2 + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
@@ -41915,8 +41915,8 @@ function compress(state2, block) {
     d5 = c5;
     c5 = b5;
     const s2 = S[(i6 >> 4) * 4 + (i6 & 3)];
-    const sum = (a5 + f5 & M) + (x2 + T[i6] & M) & M;
-    b5 = b5 + ((sum << s2 | sum >>> 32 - s2) >>> 0) & M;
+    const sum2 = (a5 + f5 & M) + (x2 + T[i6] & M) & M;
+    b5 = b5 + ((sum2 << s2 | sum2 >>> 32 - s2) >>> 0) & M;
     a5 = tmp;
   }
   state2[0] = state2[0] + a5 & M;
@@ -45602,11 +45602,11 @@ var init_JsonShapeSerializer2 = __esm({
       }
       static B64 = (() => {
         const chars2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const table2 = new Uint8Array(64);
+        const table = new Uint8Array(64);
         for (let i6 = 0; i6 < 64; ++i6) {
-          table2[i6] = chars2.charCodeAt(i6);
+          table[i6] = chars2.charCodeAt(i6);
         }
-        return table2;
+        return table;
       })();
       writeBase64(data) {
         const b64Len = Math.ceil(data.length / 3) * 4;
@@ -51636,7 +51636,7 @@ var init_Crc64NvmeJs = __esm({
       const sliceLength = 8;
       const tables = new Array(sliceLength);
       for (let slice = 0; slice < sliceLength; slice++) {
-        const table2 = new Array(512);
+        const table = new Array(512);
         for (let i6 = 0; i6 < 256; i6++) {
           let crc = BigInt(i6);
           for (let j5 = 0; j5 < 8 * (slice + 1); j5++) {
@@ -51646,10 +51646,10 @@ var init_Crc64NvmeJs = __esm({
               crc = crc >> 1n;
             }
           }
-          table2[i6 * 2] = Number(crc >> 32n & 0xffffffffn);
-          table2[i6 * 2 + 1] = Number(crc & 0xffffffffn);
+          table[i6 * 2] = Number(crc >> 32n & 0xffffffffn);
+          table[i6 * 2 + 1] = Number(crc & 0xffffffffn);
         }
-        tables[slice] = new Uint32Array(table2);
+        tables[slice] = new Uint32Array(table);
       }
       return tables;
     };
@@ -63713,7 +63713,7 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash13, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
+    var { createHash: createHash14, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
     var { promises: promises3 } = require("node:fs");
     var { homedir: homedir2 } = require("node:os");
     var { dirname: dirname7, join: join15 } = require("node:path");
@@ -63884,7 +63884,7 @@ var require_dist_cjs11 = __commonJS({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join15(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash13("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash14("sha256").update(loginSessionBytes).digest("hex");
         return join15(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -92308,8 +92308,23 @@ function planShape(plan, account) {
   return sha256(generalise(canonicalJson(fingerprintInput(plan)), account));
 }
 function generalise(text, account) {
-  const word = (value) => new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_])`, "g");
-  return text.replace(word(account.id), "{account_id}").replace(word(account.region), "{region}").replace(word(account.name), "{name}");
+  return replaceWord(replaceWord(replaceWord(text, account.id, "{account_id}"), account.region, "{region}"), account.name, "{name}");
+}
+var isWordCharacter = (character) => character !== void 0 && /[A-Za-z0-9_]/.test(character);
+function replaceWord(text, value, replacement) {
+  if (value === "") return text;
+  let result = "";
+  let copied = 0;
+  for (let at = text.indexOf(value); at >= 0; ) {
+    if (isWordCharacter(text[at - 1]) || isWordCharacter(text[at + value.length])) {
+      at = text.indexOf(value, at + 1);
+      continue;
+    }
+    result += text.slice(copied, at) + replacement;
+    copied = at + value.length;
+    at = text.indexOf(value, copied);
+  }
+  return copied === 0 ? text : result + text.slice(copied);
 }
 function matrixFingerprint(accounts) {
   const lines = accounts.filter((account) => account.fingerprint !== void 0).map((account) => `${account.id} ${account.fingerprint}`).sort();
@@ -93774,7 +93789,7 @@ function assembleResult(command5, accounts, run2) {
   };
 }
 function summarise(accounts) {
-  const sum = (key) => accounts.reduce((total, account) => total + account.counts[key], 0);
+  const sum2 = (key) => accounts.reduce((total, account) => total + account.counts[key], 0);
   const byStatus = Object.fromEntries(ACCOUNT_STATUSES.map((status) => [status, 0]));
   for (const account of accounts) byStatus[account.status] += 1;
   return {
@@ -93782,12 +93797,12 @@ function summarise(accounts) {
     by_status: byStatus,
     with_changes: accounts.filter((account) => account.changes.length > 0).length,
     with_drift: accounts.filter((account) => account.drift.length > 0).length,
-    add: sum("add"),
-    change: sum("change"),
-    destroy: sum("destroy"),
-    replace: sum("replace"),
-    import: sum("import"),
-    move: sum("move")
+    add: sum2("add"),
+    change: sum2("change"),
+    destroy: sum2("destroy"),
+    replace: sum2("replace"),
+    import: sum2("import"),
+    move: sum2("move")
   };
 }
 
@@ -94580,6 +94595,9 @@ function reviewedFingerprints(records) {
   return reviewed;
 }
 
+// report/private/account-sections.ts
+var import_node_crypto14 = require("node:crypto");
+
 // report/private/format.ts
 function shortAddress(address) {
   const prefix = `module.${MODULE_BLOCK}.`;
@@ -94602,12 +94620,18 @@ function formatSeconds(ms) {
 function formatCounts(counts2) {
   return `+${counts2.add} ~${counts2.change} -${counts2.destroy} \xB1${counts2.replace}`;
 }
+function formatNumber(count2) {
+  return String(count2).replace(/\B(?=(\d{3})+$)/g, ",");
+}
+function accountCount(count2) {
+  return `${formatNumber(count2)} account${count2 === 1 ? "" : "s"}`;
+}
 var shortFingerprint = (fingerprint) => fingerprint.slice(0, 12);
 function headline(result) {
   const { summary: summary2 } = result;
   const status = summary2.by_status;
-  const parts = [`${summary2.accounts} account${summary2.accounts === 1 ? "" : "s"}`];
-  const add = (count2, text) => count2 > 0 && parts.push(`${count2} ${text}`);
+  const parts = [accountCount(summary2.accounts)];
+  const add = (count2, text) => count2 > 0 && parts.push(`${formatNumber(count2)} ${text}`);
   if (result.command === "apply") add(status.applied, "applied");
   else add(status.changes, "with changes");
   add(summary2.with_drift, "with drift");
@@ -94916,11 +94940,12 @@ function driftLines(entry, brief = false) {
 
 // report/private/markdown.ts
 var ZERO_WIDTH_SPACE = "\u200B";
+var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "@": `@${ZERO_WIDTH_SPACE}`, "#": `#${ZERO_WIDTH_SPACE}`, "\n": " ", "\r\n": " " };
 function escapeHtml(text) {
-  return text.replace(/\r?\n/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+  return text.replace(/\r?\n|[&<>@]|#(?=\d)/g, (match) => HTML_ESCAPES[match]);
 }
 function escapeText(text) {
-  return escapeHtml(text).replace(/([\\`*_[\]{}|~!])/g, "\\$1");
+  return text.replace(/\r?\n|[&<>@]|#(?=\d)|[\\`*_[\]{}|~!]/g, (match) => HTML_ESCAPES[match] ?? `\\${match}`);
 }
 function longestBacktickRun(text) {
   return Math.max(0, ...(text.match(/`+/g) ?? []).map((run2) => run2.length));
@@ -94944,22 +94969,30 @@ ${body}
 
 </details>`;
 }
-function table(header, alignRight, rows) {
-  const separator = header.map((_, index) => alignRight.has(index) ? "--:" : "---");
-  const cell = (text) => text.replace(/(?<!\\)\|/g, "\\|");
-  return [header, separator, ...rows].map((cells) => `| ${cells.map(cell).join(" | ")} |`).join("\n");
+function tableRow(cells) {
+  const cell = (text) => text.replace(/(\\*)\|/g, (match, slashes) => slashes.length % 2 === 1 ? match : `${slashes}\\|`);
+  return `| ${cells.map(cell).join(" | ")} |`;
+}
+function tableHeader(header, alignRight) {
+  return [tableRow(header), tableRow(header.map((_, index) => alignRight.has(index) ? "--:" : "---"))].join("\n");
 }
 function hiddenComment(text) {
   return `<!-- ${text.replace(/--/g, "-\\u002d")} -->`;
 }
 
 // report/private/account-sections.ts
+var BRIEF_ERROR_LENGTH = 1e3;
+function errorText(message, detail) {
+  if (detail === "full" || message.length <= BRIEF_ERROR_LENGTH) return message;
+  return `${message.slice(0, BRIEF_ERROR_LENGTH)}
+\u2026 (the rest is in the account's log)`;
+}
 function accountBody(account, detail) {
   const brief = detail === "brief";
   const parts = [];
   if (account.error) parts.push(`Failed during ${account.error.phase}:
 
-${fence(account.error.message)}`);
+${fence(errorText(account.error.message, detail))}`);
   if (account.reason && account.status !== "skipped") parts.push(`${account.status === "refused" ? "Refused" : "Note"}: ${escapeText(account.reason)}`);
   if (account.changes.length > 0) parts.push(fence(account.changes.flatMap((change) => changeLines(change, brief)).join("\n"), "diff"));
   if (account.drift.length > 0) {
@@ -94969,165 +95002,287 @@ ${fence(account.drift.flatMap((entry) => driftLines(entry, brief)).join("\n"), "
   }
   return parts.length > 0 ? parts.join("\n\n") : void 0;
 }
-function groupSections(accounts, detail) {
+function sectionKey(account) {
+  const reason = account.status === "skipped" ? void 0 : account.reason;
+  if (!account.error && !reason && account.changes.length === 0 && account.drift.length === 0) return void 0;
+  const changes = account.plan_shape ?? generalise(JSON.stringify(account.changes), account);
+  const rest = generalise(JSON.stringify([account.error?.phase, reason, account.changes.map((change) => change.cause), account.drift]), account);
+  const error3 = account.error ? generalise(account.error.message, account) : "";
+  return (0, import_node_crypto14.createHash)("sha256").update(`${account.status}\0${changes}\0${rest}\0`).update(error3).digest("hex");
+}
+function groupSections(accounts) {
   const groups2 = /* @__PURE__ */ new Map();
   for (const account of accounts) {
-    const body = accountBody(account, detail);
-    if (body === void 0) continue;
-    const key = generalise(body, account);
-    const group4 = groups2.get(key);
-    if (group4) group4.accounts.push(account);
-    else groups2.set(key, { accounts: [account], own: body });
+    const key = sectionKey(account);
+    if (key !== void 0) (groups2.get(key) ?? groups2.set(key, []).get(key)).push(account);
   }
-  return [...groups2].map(([general, group4]) => ({ accounts: group4.accounts, body: group4.accounts.length > 1 ? general : group4.own }));
+  return [...groups2].map(([key, members]) => {
+    const [first] = members;
+    const bodies = /* @__PURE__ */ new Map();
+    const render = (detail) => {
+      const own = accountBody(first, detail);
+      return members.length > 1 ? generalise(own, first) : own;
+    };
+    return { accounts: members, key, body: (detail) => bodies.get(detail) ?? bodies.set(detail, render(detail)).get(detail) };
+  });
 }
-function groupSummary(group4, withStatus = true) {
+var SUMMARY_NAMES_LENGTH = 600;
+function someNames(accounts, length) {
+  const names = [];
+  let used = 0;
+  for (const account of accounts) {
+    if (names.length > 0 && used + account.name.length > length) break;
+    names.push(account.name);
+    used += account.name.length + 2;
+  }
+  const more = accounts.length - names.length;
+  return more > 0 ? `${names.join(", ")} and ${formatNumber(more)} more` : names.join(", ");
+}
+function alike(group4, subject) {
+  if (subject === "drift") return group4.valuesDiffer ? "with drift in the same resources (values differ)" : "with the same drift";
+  return group4.valuesDiffer ? "with plans that change the same resources (values differ)" : "with the same plan";
+}
+function groupSummary(group4, subject = "plan") {
   const [first] = group4.accounts;
-  const names = group4.accounts.length > 1 ? `${group4.accounts.length} accounts with the same plan: ${group4.accounts.map((account) => account.name).join(", ")}` : `${first.name} (${first.id})`;
+  const names = group4.accounts.length > 1 ? `${formatNumber(group4.accounts.length)} accounts ${alike(group4, subject)}: ${someNames(group4.accounts, SUMMARY_NAMES_LENGTH)}` : `${first.name} (${first.id})`;
   const counts2 = first.changes.length > 0 ? `, ${formatCounts(first.counts)}` : "";
   const drift = first.drift.length > 0 ? `, drift in ${first.drift.length}` : "";
-  return withStatus ? `${names}: ${STATUS_LABEL[first.status]}${counts2}${drift}` : `${names}${counts2}${drift}`;
+  return subject === "plan" ? `${names}: ${STATUS_LABEL[first.status]}${counts2}${drift}` : `${names}${counts2}${drift}`;
+}
+function importance(account) {
+  if (isTroubled(account.status)) return 0;
+  if (account.counts.destroy > 0 || account.counts.replace > 0) return 1;
+  if (account.drift.length > 0) return 2;
+  if (account.changes.length > 0) return 3;
+  return 4;
+}
+function byImportance(items, rank) {
+  const ranks = items.map(rank);
+  return items.map((_, index) => index).sort((a5, b5) => ranks[a5] - ranks[b5] || a5 - b5);
+}
+var MISSES_BEFORE_FULL = 20;
+function allWithin(groups2, detail, budget, room, summary2) {
+  const separator = budget.measure("\n\n");
+  const sections = [];
+  let used = -separator;
+  for (const group4 of groups2) {
+    const section = details(summary2(group4), group4.body(detail));
+    used += budget.measure(section) + separator;
+    if (used > room) return void 0;
+    sections.push(section);
+  }
+  return sections;
+}
+function fullSize(groups2, budget, cap, summary2 = (group4) => groupSummary(group4)) {
+  const sections = allWithin(groups2, "full", budget, cap, summary2);
+  return sections ? sections.reduce((total, section) => total + budget.measure(section), 0) + Math.max(0, sections.length - 1) * budget.measure("\n\n") : Infinity;
+}
+function sectionsWithin(groups2, budget, room, summary2 = (group4) => groupSummary(group4)) {
+  const full = allWithin(groups2, "full", budget, room, summary2);
+  if (full) return { sections: full, omitted: [] };
+  const order = new Map(groups2.map((group4, index) => [group4, index]));
+  const render = (group4, detail) => details(summary2(group4), group4.body(detail));
+  const separator = budget.measure("\n\n");
+  const size = (sections) => sections.reduce((total, section) => total + budget.measure(section) + separator, -separator);
+  const brief = briefGroups(groups2, order);
+  const allBrief = allWithin(brief, "brief", budget, room, summary2);
+  if (allBrief) {
+    const inFull = [];
+    let spare = room - size(allBrief);
+    let misses2 = 0;
+    for (const index of byImportance(groups2, (group4) => importance(group4.accounts[0]))) {
+      const section = budget.measure(render(groups2[index], "full")) + separator;
+      if (section <= spare) {
+        inFull.push(groups2[index]);
+        spare -= section;
+        misses2 = 0;
+      } else if (++misses2 >= MISSES_BEFORE_FULL) break;
+    }
+    for (let shown = inFull.length; shown >= Math.max(1, inFull.length - 2); shown -= 1) {
+      const chosen = new Set(inFull.slice(0, shown));
+      const rest = briefGroups(groups2.filter((group4) => !chosen.has(group4)), order);
+      const sections = [...[...chosen].map((group4) => [order.get(group4), render(group4, "full")]), ...rest.map((group4) => [group4.first, render(group4, "brief")])].sort(([a5], [b5]) => a5 - b5).map(([, section]) => section);
+      if (size(sections) <= room) return { sections, omitted: [] };
+    }
+    return { sections: allBrief, omitted: [] };
+  }
+  const kept = /* @__PURE__ */ new Map();
+  let used = 0;
+  let misses = 0;
+  for (const index of byImportance(brief, (group4) => Math.min(...group4.ranks))) {
+    const section = render(brief[index], "brief");
+    const sectionSize = budget.measure(section) + separator;
+    if (used + sectionSize <= room) {
+      kept.set(index, section);
+      used += sectionSize;
+      misses = 0;
+    } else if (++misses >= MISSES_BEFORE_FULL) break;
+  }
+  const omitted = brief.filter((_, index) => !kept.has(index)).flatMap((group4) => group4.accounts);
+  return { sections: [...kept].sort(([a5], [b5]) => a5 - b5).map(([, section]) => section), omitted };
+}
+function briefKey(account) {
+  const changes = account.changes.map((change) => [change.address, change.action, change.reason, change.moved_from, change.importing, change.cause]);
+  const drift = account.drift.map((entry) => [entry.address, entry.action, entry.action === "delete" ? [] : entry.attributes.map((attribute2) => attribute2.name)]);
+  const error3 = account.error && [account.error.phase, errorText(account.error.message, "brief")];
+  const reason = account.status === "skipped" ? void 0 : account.reason;
+  return `${account.status} ${generalise(JSON.stringify([changes, drift, error3, reason]), account)}`;
+}
+var briefKeys = /* @__PURE__ */ new WeakMap();
+function briefGroups(groups2, order) {
+  const merged = /* @__PURE__ */ new Map();
+  for (const group4 of groups2) {
+    const key = briefKeys.get(group4) ?? briefKeys.set(group4, briefKey(group4.accounts[0])).get(group4);
+    (merged.get(key) ?? merged.set(key, []).get(key)).push(group4);
+  }
+  return [...merged.values()].map((members) => {
+    const ranks = members.map((member2) => importance(member2.accounts[0]));
+    const first = order.get(members[0]);
+    if (members.length === 1) return { ...members[0], ranks, first };
+    const [account] = members[0].accounts;
+    let body;
+    return {
+      accounts: members.flatMap((member2) => member2.accounts),
+      key: members.map((member2) => member2.key).join(" "),
+      body: () => body ??= generalise(accountBody(account, "brief"), account),
+      valuesDiffer: true,
+      ranks,
+      first
+    };
+  });
 }
 
-// report/pr-comment.ts
+// report/private/budget.ts
 var GITHUB_BODY_LIMIT = 65536;
+var JOB_SUMMARY_LIMIT = 1024 * 1024;
+function githubLength(text) {
+  let breaks = 0;
+  for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) breaks += 1;
+  return text.length + breaks;
+}
+function utf8Length(text) {
+  return Buffer.byteLength(text, "utf8");
+}
 var SAFETY_MARGIN = 1024;
-var MARKER_PREFIX = "session-manager-role:plan-comment";
-var DATA_PREFIX = "session-manager-role:plan-data ";
-function commentMarker(config) {
-  return hiddenComment(`${MARKER_PREFIX} ${JSON.stringify(config)}`);
+function bodyBudget(maxLength = GITHUB_BODY_LIMIT) {
+  return { limit: Math.min(maxLength, GITHUB_BODY_LIMIT) - SAFETY_MARGIN, measure: githubLength };
 }
-function isPlanComment(body, config) {
-  return body.startsWith(`${commentMarker(config)}
-`);
+var SUMMARY_BUDGET = { limit: JOB_SUMMARY_LIMIT - SAFETY_MARGIN, measure: utf8Length };
+function joinedSize(budget, parts) {
+  return parts.reduce((total, part) => total + budget.measure(part), 0) + Math.max(0, parts.length - 1) * budget.measure("\n\n");
 }
-function parseCommentData(body) {
-  const start = body.lastIndexOf(`<!-- ${DATA_PREFIX}`);
-  if (start < 0) return void 0;
-  const end2 = body.indexOf(" -->", start);
-  try {
-    const data = JSON.parse(body.slice(start + `<!-- ${DATA_PREFIX}`.length, end2));
-    return data.version === 2 && typeof data.commit === "string" ? data : void 0;
-  } catch {
-    return void 0;
+function shareRoom(budget, room, tableShare, parts) {
+  const least = Math.floor(room * tableShare);
+  const table = parts.table(Math.max(room - parts.fullSize(room - least), least));
+  const fitted = parts.sections(room - budget.measure(table));
+  const sections = joinedSize(budget, fitted.sections);
+  const spare = room - budget.measure(table) - sections;
+  return { table: spare > 0 ? parts.table(room - sections) : table, fitted };
+}
+
+// report/private/account-table.ts
+function foldedRows(accounts, describe146, more = "") {
+  const folds = /* @__PURE__ */ new Map();
+  for (const account of accounts) {
+    const description = describe146(account);
+    if (description !== void 0) (folds.get(description) ?? folds.set(description, []).get(description)).push(account);
   }
+  return [...folds].map(([description, members]) => ({ accounts: members, label: `${formatNumber(members.length)} ${more}${members.length === 1 ? "account" : "accounts"} ${description}` }));
 }
-function commentData(result, context3) {
-  return {
-    version: 2,
-    config: context3.config,
-    commit: context3.commit,
-    run: result.run.id,
-    fingerprint: result.fingerprint,
-    ...context3.record ? { record_sha256: context3.record.sha256 } : {}
+function accountTable(accounts, spec, budget) {
+  const fixed = foldedRows(accounts, (account) => spec.folded(account));
+  const shown = accounts.filter((account) => spec.folded(account) === void 0);
+  const isQuiet = (account) => spec.quiet?.test(account) ?? false;
+  const loud = shown.filter((account) => !isQuiet(account));
+  const quiet = foldedRows(shown.filter(isQuiet), () => spec.quiet.label);
+  const single = new Map(shown.map((account) => [account, { accounts: [account] }]));
+  const total = spec.total?.(accounts);
+  const head = tableHeader(spec.header, spec.alignRight);
+  const newline = budget.measure("\n");
+  const line = (row) => row.line ??= tableRow(spec.cells(row.accounts, row.label));
+  const rowsSize = (rows) => rows.reduce((size, row) => size + budget.measure(line(row)) + newline, 0);
+  const frame = budget.measure(head) + (total ? budget.measure(tableRow(total)) + newline : 0);
+  const shortestRow = 4 * spec.header.length + newline;
+  let groups2;
+  const steps = [
+    () => [...shown.map((account) => single.get(account)), ...fixed],
+    () => [...loud.map((account) => single.get(account)), ...quiet, ...fixed],
+    () => [...groups2 ??= grouped(loud, spec, single), ...quiet, ...fixed]
+  ];
+  const sizes = [];
+  return (room) => {
+    let rows;
+    for (const [index, step] of steps.entries()) {
+      if (sizes[index] !== void 0 && frame + sizes[index] > room) continue;
+      const candidate = step();
+      if (frame + candidate.length * shortestRow > room) continue;
+      sizes[index] ??= rowsSize(candidate);
+      if (frame + sizes[index] <= room) {
+        rows = candidate;
+        break;
+      }
+    }
+    rows ??= mostImportant(groups2 ??= grouped(loud, spec, single), [...quiet, ...fixed], spec, room - frame, budget, line);
+    const text = [head, ...rows.map(line), ...total ? [tableRow(total)] : []].join("\n");
+    return [text, ...namesWithin(rows, room - budget.measure(text), budget)].join("\n\n");
   };
 }
-var STATUS_ICON = {
-  no_changes: "\u2705",
-  changes: "\u{1F4DD}",
-  applied: "\u2705",
-  skipped: "\u23ED\uFE0F",
-  refused: "\u26D4",
-  failed: "\u274C",
-  cancelled: "\u{1F6AB}"
-};
-function statusCell(account) {
-  return `${STATUS_ICON[account.status]} ${STATUS_LABEL[account.status]}`;
-}
-function accountTable(result, compact = false) {
-  const ran = result.accounts.filter((account) => account.status !== "skipped");
-  const quiet = compact ? ran.filter((account) => account.status === "no_changes" && account.drift.length === 0) : [];
-  const shown = ran.filter((account) => !quiet.includes(account));
-  const rows = shown.map((account) => [
-    escapeText(account.name),
-    account.id,
-    account.variant,
-    statusCell(account),
-    String(account.counts.add),
-    String(account.counts.change),
-    String(account.counts.destroy),
-    String(account.counts.replace),
-    account.drift.length > 0 ? `\u26A0\uFE0F ${account.drift.length}` : "0"
-  ]);
-  const parts = shown.length > 0 ? [table(["Account", "ID", "Variant", "Status", "Add", "Change", "Destroy", "Replace", "Drift"], /* @__PURE__ */ new Set([4, 5, 6, 7, 8]), rows)] : [];
-  if (quiet.length > 0) parts.push(`${quiet.length} more account${quiet.length === 1 ? "" : "s"} planned with no changes and no drift (listed in the job summary).`);
-  const skipped = result.accounts.filter((account) => account.status === "skipped");
-  if (skipped.length > 0) {
-    const reason = skipped.every((account) => account.reason === skipped[0].reason) ? `: ${skipped[0].reason}` : "";
-    const names = skipped.map((account) => `${escapeText(account.name)} (${account.id})`).join(", ");
-    parts.push(details(`${skipped.length} account${skipped.length === 1 ? "" : "s"} not planned${reason}`, names));
+function grouped(accounts, spec, single) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const account of accounts) {
+    const key = spec.planKey(account);
+    if (key !== void 0) (byKey.get(key) ?? byKey.set(key, []).get(key)).push(account);
   }
-  return parts.join("\n\n");
-}
-function destructiveCallout(result, maxAccounts = 20) {
-  const lines = result.accounts.flatMap((account) => {
-    const destructive = account.changes.filter((change) => change.action === "delete" || change.action === "replace");
-    if (destructive.length === 0) return [];
-    const listed = destructive.map((change) => `${change.action === "delete" ? "destroys" : "replaces"} ${inlineCode(shortAddress(change.address))}`);
-    return [{ count: destructive.length, line: `${escapeText(account.name)} (${account.id}): ${listed.join(", ")}` }];
-  });
-  if (lines.length === 0) return void 0;
-  const total = lines.reduce((sum, entry) => sum + entry.count, 0);
-  const more = lines.length > maxAccounts ? [`> - and ${lines.length - maxAccounts} more accounts (see the job summary)`] : [];
-  return [
-    "> [!CAUTION]",
-    `> **${total} resource${total === 1 ? "" : "s"} in ${lines.length} account${lines.length === 1 ? "" : "s"} will be destroyed or replaced.**`,
-    ...lines.slice(0, maxAccounts).map((entry) => `> - ${entry.line}`),
-    ...more
-  ].join("\n");
-}
-function statusLine(result, context3) {
-  const icon = result.accounts.some((account) => isTroubled(account.status)) ? "\u274C" : result.summary.with_changes > 0 || result.summary.with_drift > 0 ? "\u{1F4DD}" : "\u2705";
-  const run2 = context3.runUrl ? ` \xB7 [workflow run](${context3.runUrl})` : "";
-  return `${icon} **${escapeText(headline(result))}** \xB7 commit ${inlineCode(context3.commit.slice(0, 12))}${run2}`;
-}
-function renderPlanComment(result, context3) {
-  const limit = (context3.maxLength ?? GITHUB_BODY_LIMIT) - SAFETY_MARGIN;
-  const headWith = (table2) => [commentMarker(context3.config), `### session-manager-role: Plan of ${inlineCode(context3.config)}`, statusLine(result, context3), destructiveCallout(result), table2].filter((part) => part !== void 0).join("\n\n");
-  const where = context3.runUrl ? `the [job summary](${context3.runUrl})` : "the job summary";
-  const apply = context3.record ? `On merge, each account is applied only if its new plan has the fingerprint in the review record that this run keeps (artifact ${inlineCode(context3.record.artifact)}, SHA-256 ${inlineCode(shortFingerprint(context3.record.sha256))}; matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.` : `This run keeps no review record, so a merge applies none of these changes (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}).`;
-  const foot = (omitted) => [
-    omitted > 0 ? `> [!NOTE]
-> The details of ${omitted} account${omitted === 1 ? "" : "s"} did not fit in this comment: see ${where}.` : void 0,
-    apply,
-    `<sub>session-manager-role ${escapeText(result.tool.version)} \xB7 run ${escapeText(result.run.id)} \xB7 every plan in full: ${where}</sub>`,
-    hiddenComment(`${DATA_PREFIX}${JSON.stringify(commentData(result, context3))}`)
-  ].filter((part) => part !== void 0).join("\n\n");
-  const fullHead = headWith(accountTable(result));
-  const head = fullHead.length + foot(result.accounts.length).length < limit ? fullHead : headWith(accountTable(result, true));
-  const sections = planSections(result, limit - head.length - foot(result.accounts.length).length - 8);
-  return [head, ...sections.text ? [sections.text] : [], foot(sections.omitted)].join("\n\n") + "\n";
-}
-function planSections(result, room) {
-  const withDetail = result.accounts.filter((account) => account.status !== "skipped");
-  for (const detail of ["full", "brief"]) {
-    const sections = renderSections(withDetail, detail);
-    if (sections.join("\n\n").length <= room) return { text: sections.join("\n\n"), omitted: 0 };
-  }
-  const kept = [];
-  let used = 0;
-  let omittedAccounts = 0;
-  for (const [index, section] of renderSections(withDetail, "brief").entries()) {
-    if (used + section.length + 2 > room) {
-      omittedAccounts = countAccounts(withDetail, "brief", index);
-      break;
+  const rows = [];
+  for (const account of accounts) {
+    const key = spec.planKey(account);
+    const members = key === void 0 ? [account] : byKey.get(key);
+    if (members.length === 1) rows.push(single.get(account));
+    else if (members[0] === account) {
+      const each = spec.each ? `: ${spec.each(account)} each` : "";
+      rows.push({ accounts: members, label: `${accountCount(members.length)}, ${spec.sameAs} ${account.name}${each}` });
     }
-    kept.push(section);
-    used += section.length + 2;
   }
-  return { text: kept.join("\n\n"), omitted: omittedAccounts };
+  return rows;
 }
-function renderSections(accounts, detail) {
-  return groupSections(accounts, detail).map((group4) => details(groupSummary(group4), group4.body));
+function mostImportant(rows, fixed, spec, room, budget, line) {
+  const newline = budget.measure("\n");
+  const size = (row) => budget.measure(line(row)) + newline;
+  const reserve = [...fixed, ...foldedRows(rows.flatMap((row) => row.accounts), (account) => spec.kind(account), "more ")].reduce((total, row) => total + size(row), 0);
+  const kept = /* @__PURE__ */ new Set();
+  let used = reserve;
+  let misses = 0;
+  const ranks = rows.map((row) => importance(row.accounts[0]));
+  const order = rows.map((_, index) => index).sort((a5, b5) => ranks[a5] - ranks[b5] || rows[b5].accounts.length - rows[a5].accounts.length || a5 - b5);
+  for (const index of order) {
+    const rowSize = size(rows[index]);
+    if (used + rowSize <= room) {
+      kept.add(rows[index]);
+      used += rowSize;
+      misses = 0;
+    } else if (++misses >= MISSES_BEFORE_FULL) break;
+  }
+  const left = rows.filter((row) => !kept.has(row)).flatMap((row) => row.accounts);
+  return [...rows.filter((row) => kept.has(row)), ...foldedRows(left, (account) => spec.kind(account), "more "), ...fixed];
 }
-function countAccounts(accounts, detail, fromGroup) {
-  return groupSections(accounts, detail).slice(fromGroup).reduce((total, group4) => total + group4.accounts.length, 0);
+function namesWithin(rows, room, budget) {
+  const folds = rows.filter((row) => row.label !== void 0);
+  const lists = folds.map((row) => details(row.label, row.accounts.map((account) => escapeText(account.name)).join(", ")));
+  const kept = /* @__PURE__ */ new Set();
+  let used = 0;
+  for (const index of byImportance(folds, (row) => importance(row.accounts[0]))) {
+    const size = joinedSize(budget, ["", lists[index]]);
+    if (used + size > room) continue;
+    kept.add(index);
+    used += size;
+  }
+  return lists.filter((_, index) => kept.has(index));
 }
 
 // report/drift-issue.ts
-var MARKER_PREFIX2 = "session-manager-role:drift-issue";
+var MARKER_PREFIX = "session-manager-role:drift-issue";
 function driftIssueMarker(scope) {
-  return hiddenComment(`${MARKER_PREFIX2} ${JSON.stringify(scope.accountId ? [scope.config, scope.accountId] : [scope.config])}`);
+  return hiddenComment(`${MARKER_PREFIX} ${JSON.stringify(scope.accountId ? [scope.config, scope.accountId] : [scope.config])}`);
 }
 function driftIssueTitle(result, scope) {
   const account = scope.accountId ? result.accounts.find((candidate) => candidate.id === scope.accountId) : void 0;
@@ -95139,42 +95294,105 @@ function scopedAccounts(result, scope) {
 function hasDrift(result, scope) {
   return scopedAccounts(result, scope).some((account) => account.drift.length > 0);
 }
+function firstLine(text) {
+  const line = text.split("\n")[0];
+  return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
+}
+function unchecked(account) {
+  return account.status === "failed" || account.status === "cancelled";
+}
+function driftCell(account) {
+  if (unchecked(account)) return escapeText(`not checked: ${account.status}${account.error ? ` during ${account.error.phase}: ${firstLine(account.error.message)}` : ""}`);
+  return account.drift.map((entry) => `${inlineCode(shortAddress(entry.address))} ${entry.action === "delete" ? "deleted" : entry.attributes.map((a5) => a5.name).join(", ")}`).join("<br>") || "\u2014";
+}
+function pendingCell(account) {
+  return pendingChanges(account).map((change) => inlineCode(shortAddress(change.address))).join("<br>") || "\u2014";
+}
+function driftTable(keys) {
+  const resources = (count2) => count2 > 0 ? `${formatNumber(count2)} resource${count2 === 1 ? "" : "s"} in all` : "\u2014";
+  return {
+    header: ["Account", "ID", "Changed outside Terraform", "Configuration not yet applied"],
+    alignRight: /* @__PURE__ */ new Set(),
+    cells: (accounts, label) => {
+      const [first] = accounts;
+      if (label === void 0) return [escapeText(first.name), first.id, driftCell(first), pendingCell(first)];
+      if (accounts.every((account) => keys.get(account) === keys.get(first))) return [escapeText(label), "\u2014", driftCell(first), pendingCell(first)];
+      const drift = accounts.reduce((total, account) => total + account.drift.length, 0);
+      const pending = accounts.reduce((total, account) => total + pendingChanges(account).length, 0);
+      return [escapeText(label), "\u2014", resources(drift), resources(pending)];
+    },
+    folded: (account) => {
+      if (account.status === "skipped") return "not checked (skipped)";
+      return keys.has(account) ? void 0 : "without drift or configuration not yet applied";
+    },
+    planKey: (account) => keys.get(account),
+    sameAs: "same as",
+    kind: (account) => unchecked(account) ? "not checked" : account.drift.length > 0 ? "with drift" : "with configuration not yet applied"
+  };
+}
 function renderDriftIssue(result, scope, context3) {
+  const budget = bodyBudget();
   const accounts = scopedAccounts(result, scope);
   const drifted = accounts.filter((account) => account.drift.length > 0);
-  const pending = accounts.filter((account) => account.changes.some((change) => change.cause !== "drift"));
-  const unchecked = accounts.filter((account) => ["failed", "cancelled"].includes(account.status));
+  const pending = accounts.filter((account) => pendingChanges(account).length > 0);
   const run2 = context3.runUrl ? `[the scheduled check](${context3.runUrl})` : "the scheduled check";
-  const parts = [
+  const head = [
     driftIssueMarker(scope),
-    `${run2} of ${inlineCode(scope.config)} on ${escapeText(context3.checkedAt)} found changes made outside Terraform in **${drifted.length} of ${accounts.length} account${accounts.length === 1 ? "" : "s"}**. This issue is updated by every check and closed by the first one that finds no drift.`,
-    table(
-      ["Account", "ID", "Changed outside Terraform", "Configuration not yet applied"],
-      /* @__PURE__ */ new Set(),
-      [.../* @__PURE__ */ new Set([...drifted, ...pending])].map((account) => [
-        escapeText(account.name),
-        account.id,
-        account.drift.map((entry) => `${inlineCode(shortAddress(entry.address))} ${entry.action === "delete" ? "deleted" : entry.attributes.map((a5) => a5.name).join(", ")}`).join("<br>") || "\u2014",
-        pendingChanges(account).map((change) => inlineCode(shortAddress(change.address))).join("<br>") || "\u2014"
-      ])
-    ),
-    "### Changed outside Terraform",
-    "Each resource as Terraform last applied it (`-`) and as it is now (`+`). Applying the configuration reverts these changes; to keep one, change the configuration instead.",
-    ...groupSections(drifted.map(withoutChanges), "full").map((group4) => details(groupSummary(group4, false), group4.body))
+    `${run2} of ${inlineCode(scope.config)} on ${escapeText(context3.checkedAt)} found changes made outside Terraform in **${formatNumber(drifted.length)} of ${accountCount(accounts.length)}**. This issue is updated by every check and closed by the first one that finds no drift.`
   ];
-  if (pending.length > 0) {
-    parts.push(
-      "### Configuration not yet applied",
-      "Not drift: changes in the configuration that no apply has made yet.",
-      ...pending.map((account) => details(`${account.name} (${account.id})`, fence(pendingChanges(account).flatMap((change) => changeLines(change)).join("\n"), "diff")))
-    );
-  }
-  if (unchecked.length > 0) {
-    parts.push("### Not checked", unchecked.map((account) => `- ${escapeText(account.name)} (${account.id}): ${escapeText(account.error?.message.split("\n")[0] ?? account.status)}`).join("\n"));
-  }
-  const body = `${parts.join("\n\n")}
+  const driftGroups = groupSections(drifted.map(withoutChanges));
+  const pendingGroups = groupSections(pending.map(onlyPending));
+  const keys = tableKeys(accounts, driftGroups, pendingGroups);
+  const driftHead = [
+    "### Changed outside Terraform",
+    "Each resource as Terraform last applied it (`-`) and as it is now (`+`). Applying the configuration reverts these changes; to keep one, change the configuration instead."
+  ];
+  const pendingHead = pending.length > 0 ? ["### Configuration not yet applied", "Not drift: changes in the configuration that no apply has made yet."] : [];
+  const note = (omitted) => `> [!NOTE]
+> The details of ${accountCount(omitted)} did not fit in this issue: see the job summary of ${run2}.`;
+  const pendingSummary = (group4) => {
+    const [first, ...others] = group4.accounts;
+    if (others.length === 0) return `${first.name} (${first.id})`;
+    return `${accountCount(group4.accounts.length)} ${group4.valuesDiffer ? "changing the same resources (values differ)" : "with the same changes"}: ${someNames(group4.accounts, 600)}`;
+  };
+  const driftSummary = (group4) => groupSummary(group4, "drift");
+  const room = budget.limit - joinedSize(budget, [...head, "", ...driftHead, "", ...pendingHead, "", `${note(accounts.length)}
+`]);
+  const { table, fitted } = shareRoom(budget, room, 1 / 2, {
+    fullSize: (cap) => {
+      const drift = fullSize(driftGroups, budget, cap, driftSummary);
+      return drift + budget.measure("\n\n") + fullSize(pendingGroups, budget, cap - drift, pendingSummary);
+    },
+    table: accountTable(accounts, driftTable(keys), budget),
+    sections: (sectionsRoom) => {
+      const drift = sectionsWithin(driftGroups, budget, sectionsRoom, driftSummary);
+      const pendingRoom = sectionsRoom - joinedSize(budget, ["", ...drift.sections]);
+      const pendingFitted = sectionsWithin(pendingGroups, budget, pendingRoom, pendingSummary);
+      const omitted = new Set([...drift.omitted, ...pendingFitted.omitted].map((account) => account.id));
+      return { drift: drift.sections, pending: pendingFitted.sections, sections: [...drift.sections, ...pendingFitted.sections], omitted: omitted.size };
+    }
+  });
+  const parts = [
+    ...head,
+    table,
+    ...driftHead,
+    ...fitted.drift,
+    ...pending.length > 0 ? [...pendingHead, ...fitted.pending] : [],
+    ...fitted.omitted > 0 ? [note(fitted.omitted)] : []
+  ];
+  return `${parts.join("\n\n")}
 `;
-  return body.length < GITHUB_BODY_LIMIT - SAFETY_MARGIN ? body : shortened(parts.slice(0, 3), run2);
+}
+function tableKeys(accounts, driftGroups, pendingGroups) {
+  const byId = (groups2) => new Map(groups2.flatMap((group4, index) => group4.accounts.map((account) => [account.id, index])));
+  const drift = byId(driftGroups);
+  const pending = byId(pendingGroups);
+  const keys = /* @__PURE__ */ new Map();
+  for (const account of accounts) {
+    if (unchecked(account)) keys.set(account, `unchecked ${account.status} ${generalise(account.error ? firstLine(account.error.message) : "", account)}`);
+    else if (drift.has(account.id) || pending.has(account.id)) keys.set(account, `${drift.get(account.id) ?? "-"} ${pending.get(account.id) ?? "-"}`);
+  }
+  return keys;
 }
 function renderDriftResolved(result, context3) {
   return `${scheduledCheck(context3)} on ${escapeText(context3.checkedAt)} (run ${escapeText(result.run.id)}) found no drift: closing.
@@ -95191,13 +95409,10 @@ function pendingChanges(account) {
   return account.changes.filter((change) => change.cause !== "drift");
 }
 function withoutChanges(account) {
-  return { ...account, changes: [], error: void 0, reason: void 0 };
+  return { ...account, changes: [], plan_shape: void 0, error: void 0, reason: void 0 };
 }
-function shortened(head, run2) {
-  return `${head.join("\n\n")}
-
-The details do not fit in an issue: see the job summary of ${run2}.
-`;
+function onlyPending(account) {
+  return { ...account, changes: pendingChanges(account), plan_shape: void 0, drift: [], error: void 0, reason: void 0 };
 }
 
 // report/drift-issue-closing.ts
@@ -95828,8 +96043,8 @@ function fitsTemplate(text, chunks) {
 function scopeOf(body) {
   const newline = body.indexOf("\n");
   if (newline < 0) return void 0;
-  const firstLine = body.slice(0, newline);
-  const match = /^<!-- \S+ (\[.*\]) -->$/.exec(firstLine);
+  const firstLine2 = body.slice(0, newline);
+  const match = /^<!-- \S+ (\[.*\]) -->$/.exec(firstLine2);
   if (!match) return void 0;
   let parts;
   try {
@@ -95839,7 +96054,7 @@ function scopeOf(body) {
   }
   if (!Array.isArray(parts) || parts.length < 1 || parts.length > 2 || !parts.every((part) => typeof part === "string")) return void 0;
   const scope = parts.length === 2 ? { config: parts[0], accountId: parts[1] } : { config: parts[0] };
-  return driftIssueMarker(scope) === firstLine ? scope : void 0;
+  return driftIssueMarker(scope) === firstLine2 ? scope : void 0;
 }
 function isChecked(account) {
   return account.status === "no_changes" || account.status === "changes";
@@ -95918,32 +96133,205 @@ ${fence(problems.map(formatProblem).join("\n"))}
 `;
 }
 
+// report/private/plan-table.ts
+var STATUS_ICON = {
+  no_changes: "\u2705",
+  changes: "\u{1F4DD}",
+  applied: "\u2705",
+  skipped: "\u23ED\uFE0F",
+  refused: "\u26D4",
+  failed: "\u274C",
+  cancelled: "\u{1F6AB}"
+};
+var STATUS_KIND = {
+  no_changes: "with drift",
+  changes: "with changes",
+  applied: "applied",
+  skipped: "not planned",
+  refused: "refused",
+  failed: "that failed",
+  cancelled: "cancelled"
+};
+function distinct(accounts, value) {
+  return [...new Set(accounts.map(value))].join(", ");
+}
+function sum(items, value) {
+  return items.reduce((total, item) => total + value(item), 0);
+}
+function countCells(accounts) {
+  const drift = sum(accounts, (account) => account.drift.length);
+  return [
+    ...["add", "change", "destroy", "replace"].map((key) => formatNumber(sum(accounts, (account) => account.counts[key]))),
+    drift > 0 ? `\u26A0\uFE0F ${formatNumber(drift)}` : "0"
+  ];
+}
+function quoted(reason) {
+  const line = reason.split("\n")[0];
+  return line.length > 200 ? `${line.slice(0, 200)}\u2026` : line;
+}
+function planTable(result, keys, runColumns = false) {
+  const skipped = result.accounts.filter((account) => account.status === "skipped");
+  const reasons = new Set(skipped.map((account) => account.reason ?? ""));
+  const skippedLabel = reasons.size === 1 && skipped[0].reason ? `not planned: ${quoted(skipped[0].reason)}` : "not planned";
+  return {
+    header: ["Account", "ID", "Variant", "Status", "Add", "Change", "Destroy", "Replace", "Drift", ...runColumns ? ["Fingerprint", "Time"] : []],
+    alignRight: /* @__PURE__ */ new Set([4, 5, 6, 7, 8, ...runColumns ? [10] : []]),
+    cells: (accounts, label) => {
+      const [account] = accounts;
+      const status = distinct(accounts, (each) => `${STATUS_ICON[each.status]} ${STATUS_LABEL[each.status]}`);
+      const who = label === void 0 ? [escapeText(account.name), account.id] : [escapeText(label), "\u2014"];
+      const run2 = label === void 0 ? [account.fingerprint ? inlineCode(shortFingerprint(account.fingerprint)) : "\u2014", formatSeconds(account.duration_ms)] : ["\u2014", "\u2014"];
+      return [...who, distinct(accounts, (each) => each.variant), status, ...countCells(accounts), ...runColumns ? run2 : []];
+    },
+    total: (accounts) => accounts.length > 1 ? ["**Total**", "", "", "", ...countCells(accounts), ...runColumns ? ["", ""] : []] : void 0,
+    folded: (account) => account.status === "skipped" ? skippedLabel : void 0,
+    quiet: { test: (account) => account.status === "no_changes" && account.drift.length === 0, label: "with no changes and no drift" },
+    planKey: (account) => keys.get(account),
+    sameAs: "same plan as",
+    each: (account) => formatCounts(account.counts),
+    kind: (account) => STATUS_KIND[account.status]
+  };
+}
+var planGroupsOf = /* @__PURE__ */ new WeakMap();
+function planGroups(result) {
+  const known = planGroupsOf.get(result);
+  if (known) return known;
+  const groups2 = groupSections(result.accounts.filter((account) => account.status !== "skipped"));
+  const keys = new Map(groups2.flatMap((group4) => group4.accounts.map((account) => [account, group4.key])));
+  planGroupsOf.set(result, { groups: groups2, keys });
+  return { groups: groups2, keys };
+}
+var CALLOUT_RESOURCES = 6;
+function destructiveCallout(result, limits = { lines: 10, names: 5, elsewhere: "the job summary" }) {
+  const lines = /* @__PURE__ */ new Map();
+  let total = 0;
+  for (const account of result.accounts) {
+    const destructive = account.changes.filter((change) => change.action === "delete" || change.action === "replace");
+    if (destructive.length === 0) continue;
+    total += destructive.length;
+    const key = destructive.map((change) => `${change.action} ${change.address}`).join("\n");
+    (lines.get(key) ?? lines.set(key, { accounts: [], destructive }).get(key)).accounts.push(account);
+  }
+  if (lines.size === 0) return void 0;
+  const accounts = sum([...lines.values()], (line) => line.accounts.length);
+  const shown = [...lines.values()].slice(0, limits.lines);
+  const left = accounts - sum(shown, (line) => line.accounts.length);
+  const who = (members) => {
+    if (members.length === 1) return `${escapeText(members[0].name)} (${members[0].id})`;
+    const named = members.slice(0, limits.names).map((account) => escapeText(account.name));
+    const more = members.length > limits.names ? ` and ${formatNumber(members.length - limits.names)} more` : "";
+    return `${accountCount(members.length)} (${named.join(", ")}${more})`;
+  };
+  const what = (destructive) => {
+    const listed = destructive.slice(0, CALLOUT_RESOURCES).map((change) => `${change.action === "delete" ? "destroys" : "replaces"} ${inlineCode(shortAddress(change.address))}`);
+    return [...listed, ...destructive.length > CALLOUT_RESOURCES ? [`and ${formatNumber(destructive.length - CALLOUT_RESOURCES)} more`] : []].join(", ");
+  };
+  return [
+    "> [!CAUTION]",
+    `> **${formatNumber(total)} resource${total === 1 ? "" : "s"} in ${accountCount(accounts)} will be destroyed or replaced.**`,
+    ...shown.map((line) => `> - ${who(line.accounts)}: ${what(line.destructive)}`),
+    ...left > 0 ? [`> - and ${accountCount(left)} more (see ${limits.elsewhere})`] : []
+  ].join("\n");
+}
+
 // report/job-summary.ts
-var JOB_SUMMARY_LIMIT = 1024 * 1024;
+var NOTICE_LENGTH = 2e3;
+function warnings(notices, budget) {
+  const shown = [];
+  let used = 0;
+  for (const notice of notices) {
+    const warning3 = `> [!WARNING]
+> ${escapeText(notice.length > NOTICE_LENGTH ? `${notice.slice(0, NOTICE_LENGTH)}\u2026` : notice)}`;
+    used += budget.measure(warning3) + budget.measure("\n\n");
+    if (used > budget.limit / 10) break;
+    shown.push(warning3);
+  }
+  const more = notices.length - shown.length;
+  return more > 0 ? [...shown, `> [!WARNING]
+> ${formatNumber(more)} more warning${more === 1 ? "" : "s"}: see the log of this step.`] : shown;
+}
 function renderJobSummary(result, context3) {
+  const budget = SUMMARY_BUDGET;
   const verb = { plan: "Plan", apply: "Apply", drift: "Drift check" }[result.command];
   const commit = context3.commit ? ` \xB7 commit ${inlineCode(context3.commit.slice(0, 12))}` : "";
-  const notices = (context3.notices ?? []).map((notice) => `> [!WARNING]
-> ${escapeText(notice)}`);
+  const notices = warnings(context3.notices ?? [], budget);
   const head = [
     `## session-manager-role: ${verb} of ${inlineCode(context3.config)}`,
     `**${escapeText(headline(result))}**${commit} \xB7 run ${escapeText(result.run.id)} \xB7 ${formatSeconds(result.run.duration_ms)} \xB7 matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}`,
     ...notices,
-    destructiveCallout(result, Number.MAX_SAFE_INTEGER),
-    accountTable(result)
+    destructiveCallout(result, { lines: 50, names: 20, elsewhere: "the table" })
   ].filter((part) => part !== void 0);
-  const ran = result.accounts.filter((account) => account.status !== "skipped");
-  const fingerprints = table(
-    ["Account", "ID", "Status", "Fingerprint", "Time"],
-    /* @__PURE__ */ new Set([4]),
-    ran.map((account) => [escapeText(account.name), account.id, STATUS_LABEL[account.status], account.fingerprint ? inlineCode(account.fingerprint) : "\u2014", formatSeconds(account.duration_ms)])
-  );
-  const render = (detail) => {
-    const sections = groupSections(ran, detail).map((group4) => details(groupSummary(group4), group4.body));
-    return [...head, "### Plans", ...sections, "### Fingerprints", fingerprints].join("\n\n") + "\n";
+  const omittedNote = (omitted) => `> [!NOTE]
+> The plans of ${accountCount(omitted)} did not fit in this summary: the result document and each account's log have them.`;
+  const { groups: groups2, keys } = planGroups(result);
+  const plans = groups2.length > 0 ? ["### Plans"] : [];
+  const room = budget.limit - joinedSize(budget, [...head, "", ...plans, "", `${omittedNote(result.accounts.length)}
+`]);
+  const { table, fitted } = shareRoom(budget, room, 3 / 4, {
+    fullSize: (cap) => fullSize(groups2, budget, cap),
+    table: accountTable(result.accounts, planTable(result, keys, true), budget),
+    sections: (sectionsRoom) => sectionsWithin(groups2, budget, sectionsRoom)
+  });
+  return [...head, table, ...plans, ...fitted.sections, ...fitted.omitted.length > 0 ? [omittedNote(fitted.omitted.length)] : []].join("\n\n") + "\n";
+}
+
+// report/pr-comment.ts
+var MARKER_PREFIX2 = "session-manager-role:plan-comment";
+var DATA_PREFIX = "session-manager-role:plan-data ";
+function commentMarker(config) {
+  return hiddenComment(`${MARKER_PREFIX2} ${JSON.stringify(config)}`);
+}
+function isPlanComment(body, config) {
+  return body.startsWith(`${commentMarker(config)}
+`);
+}
+function parseCommentData(body) {
+  const start = body.lastIndexOf(`<!-- ${DATA_PREFIX}`);
+  if (start < 0) return void 0;
+  const end2 = body.indexOf(" -->", start);
+  try {
+    const data = JSON.parse(body.slice(start + `<!-- ${DATA_PREFIX}`.length, end2));
+    return data.version === 2 && typeof data.commit === "string" ? data : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function commentData(result, context3) {
+  return {
+    version: 2,
+    config: context3.config,
+    commit: context3.commit,
+    run: result.run.id,
+    fingerprint: result.fingerprint,
+    ...context3.record ? { record_sha256: context3.record.sha256 } : {}
   };
-  const full = render("full");
-  return full.length <= JOB_SUMMARY_LIMIT ? full : render("brief");
+}
+function statusLine(result, context3) {
+  const icon = result.accounts.some((account) => isTroubled(account.status)) ? "\u274C" : result.summary.with_changes > 0 || result.summary.with_drift > 0 ? "\u{1F4DD}" : "\u2705";
+  const run2 = context3.runUrl ? ` \xB7 [workflow run](${context3.runUrl})` : "";
+  return `${icon} **${escapeText(headline(result))}** \xB7 commit ${inlineCode(context3.commit.slice(0, 12))}${run2}`;
+}
+function renderPlanComment(result, context3) {
+  const budget = bodyBudget(context3.maxLength);
+  const head = [commentMarker(context3.config), `### session-manager-role: Plan of ${inlineCode(context3.config)}`, statusLine(result, context3), destructiveCallout(result)].filter((part) => part !== void 0).join("\n\n");
+  const where = context3.runUrl ? `the [job summary](${context3.runUrl})` : "the job summary";
+  const apply = context3.record ? `On merge, each account is applied only if its new plan has the fingerprint in the review record that this run keeps (artifact ${inlineCode(context3.record.artifact)}, SHA-256 ${inlineCode(shortFingerprint(context3.record.sha256))}; matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.` : `This run keeps no review record, so a merge applies none of these changes (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}).`;
+  const foot = (omitted) => [
+    omitted > 0 ? `> [!NOTE]
+> The details of ${omitted} account${omitted === 1 ? "" : "s"} did not fit in this comment: see ${where}.` : void 0,
+    apply,
+    `<sub>session-manager-role ${escapeText(result.tool.version)} \xB7 run ${escapeText(result.run.id)} \xB7 every plan in full: ${where}</sub>`,
+    hiddenComment(`${DATA_PREFIX}${JSON.stringify(commentData(result, context3))}`)
+  ].filter((part) => part !== void 0).join("\n\n");
+  const { groups: groups2, keys } = planGroups(result);
+  const room = budget.limit - joinedSize(budget, [head, "", "", `${foot(result.accounts.length)}
+`]);
+  const { table, fitted } = shareRoom(budget, room, 1 / 2, {
+    fullSize: (cap) => fullSize(groups2, budget, cap),
+    table: accountTable(result.accounts, planTable(result, keys), budget),
+    sections: (sectionsRoom) => sectionsWithin(groups2, budget, sectionsRoom)
+  });
+  return [head, table, ...fitted.sections, foot(fitted.omitted.length)].join("\n\n") + "\n";
 }
 
 // action/src/inputs.ts
@@ -96069,7 +96457,7 @@ async function postPlanComment(octokit, pullRequest, options) {
 }
 
 // action/src/review-lookup.ts
-var import_node_crypto14 = require("node:crypto");
+var import_node_crypto15 = require("node:crypto");
 
 // node_modules/fflate/esm/index.mjs
 var import_module = require("module");
@@ -96586,7 +96974,7 @@ async function reviewOfMerge(octokit, repository, commit, options) {
     if (httpStatus(error3) === 410) return refuse(`the review record of ${runLabel} has expired: re-run that plan workflow run, then this apply`);
     throw error3;
   }
-  if (artifact.digest && artifact.digest !== `sha256:${(0, import_node_crypto14.createHash)("sha256").update(zip).digest("hex")}`) {
+  if (artifact.digest && artifact.digest !== `sha256:${(0, import_node_crypto15.createHash)("sha256").update(zip).digest("hex")}`) {
     return refuse(`the artifact ${artifactName} of ${runLabel} does not match the digest GitHub gave for it`);
   }
   const files = Object.entries(unzipSync(new Uint8Array(zip))).filter(([path]) => !path.endsWith("/"));

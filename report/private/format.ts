@@ -30,14 +30,25 @@ export function formatCounts(counts: ChangeCounts): string {
   return `+${counts.add} ~${counts.change} -${counts.destroy} ±${counts.replace}`;
 }
 
+/** A count as reports write it: `4,188`. */
+export function formatNumber(count: number): string {
+  // Not toLocaleString: at thousands of rows its cost shows.
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
+/** `1 account`, `4,188 accounts`. */
+export function accountCount(count: number): string {
+  return `${formatNumber(count)} account${count === 1 ? '' : 's'}`;
+}
+
 export const shortFingerprint = (fingerprint: string) => fingerprint.slice(0, 12);
 
 /** One sentence on the whole result: what a reader needs before any table. */
 export function headline(result: MatrixResult): string {
   const { summary } = result;
   const status = summary.by_status;
-  const parts = [`${summary.accounts} account${summary.accounts === 1 ? '' : 's'}`];
-  const add = (count: number, text: string) => count > 0 && parts.push(`${count} ${text}`);
+  const parts = [accountCount(summary.accounts)];
+  const add = (count: number, text: string) => count > 0 && parts.push(`${formatNumber(count)} ${text}`);
   if (result.command === 'apply') add(status.applied, 'applied');
   else add(status.changes, 'with changes');
   add(summary.with_drift, 'with drift');
