@@ -6,7 +6,7 @@ import { ResolvedAccount, ResolvedBackend } from './config';
 export const MODULE_BLOCK = 'session_manager_role';
 
 /** Session name the backend uses for the state account: a backend block cannot take variables. */
-const STATE_SESSION_NAME = 'session-manager-role-state';
+export const STATE_SESSION_NAME = 'session-manager-role-state';
 
 /** Module outputs the root configuration passes on: what a reader of a result wants to find. */
 const ROOT_OUTPUTS = ['arn', 'name', 'instance_profile_name', 'policy_arn'];
