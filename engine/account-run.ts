@@ -17,7 +17,13 @@ export type ApplyMode =
   /** Plan, then apply only if the plan's fingerprint is the reviewed one (by account id). */
   | { readonly kind: 'expect'; readonly fingerprints: ReadonlyMap<string, string> }
   /** Apply the plan file that the `plan` run with this id saved in the working directory. */
-  | { readonly kind: 'saved'; readonly runId: string; readonly fingerprints: ReadonlyMap<string, string> };
+  | {
+      readonly kind: 'saved';
+      readonly runId: string;
+      readonly fingerprints: ReadonlyMap<string, string>;
+      /** Accounts the plan run checked without Terraform (no plan file): nothing to apply. */
+      readonly unchanged?: ReadonlySet<string>;
+    };
 
 export type Phase = 'prepare' | 'init' | 'plan' | 'show' | 'apply' | 'refresh' | 'output';
 
@@ -123,6 +129,9 @@ class AccountRun {
 
   private async steps(): Promise<AccountResult> {
     const apply = this.options.apply;
+    if (apply?.kind === 'saved' && apply.unchanged?.has(this.account.id)) {
+      return this.result('no_changes', { reason: `nothing to apply: run ${apply.runId} checked it without Terraform and found it unchanged` });
+    }
     await this.phase('prepare', async () => this.prepare());
     if (this.needsInit()) await this.phase('init', () => this.init());
     if (this.options.command === 'apply' && apply?.kind === 'saved') return this.applySaved(apply);

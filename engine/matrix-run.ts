@@ -6,6 +6,9 @@ import pLimit from 'p-limit';
 import { AccountRunOptions, ApplyMode, Phase, runAccount } from './account-run';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ChangedAccounts, unchangedAccounts } from './changed-since';
+import { AwsAccess } from './aws/aws-access';
+import { DriftPrecheck, lockedProviderVersion } from './drift-precheck';
+import { precheckedRun } from './precheck-run';
 import { AccountResult, Command, MatrixResult } from './result';
 import { assembleResult, skippedResult } from './result-assembly';
 import { ShardSpec, shardAccounts } from './shard';
@@ -50,7 +53,21 @@ export interface MatrixRunOptions {
   /** Aborting kills every running Terraform at once: for a user who will not wait for a clean stop. */
   readonly kill?: AbortSignal;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Plan and drift: plan every account with Terraform, whatever its converged record says (`--full`); converged
+   * records are still written. @default false: accounts equal to their converged record are checked without Terraform
+   */
+  readonly full?: boolean;
+  /** Plan and drift: the oldest converged record the pre-check trusts, in milliseconds. @default 7 days */
+  readonly maxAgeMs?: number;
+  /** Accounts pre-checked at the same time (API reads, no Terraform). @default 16 */
+  readonly precheckParallelism?: number;
+  /** Receives every credential the engine obtains itself (assumed-role keys, session tokens), for the adapters to mask. */
+  readonly onSecret?: (value: string) => void;
 }
+
+/** Pre-checks are API reads that cost next to no CPU: many run at a time. */
+const PRECHECK_PARALLELISM = 16;
 
 /** How often the adapters hear which accounts are still running, so that a long plan never looks stuck. */
 const HEARTBEAT_MS = 30_000;
@@ -87,10 +104,22 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
   heartbeat.unref();
 
   const limit = pLimit(parallelism);
+  const precheck =
+    options.command === 'apply' || !providerLock
+      ? undefined
+      : new DriftPrecheck({
+          aws: new AwsAccess(setup.env, options.onSecret),
+          runId,
+          command: options.command,
+          terraformVersion: setup.version,
+          awsProviderVersion: lockedProviderVersion(providerLock),
+          maxAgeMs: options.maxAgeMs,
+        });
+  const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
   let done = 0;
   const results = await Promise.all(
-    toRun.map((account) =>
-      limit(async () => {
+    toRun.map(async (account) => {
+      const terraform = async () => {
         const started = Date.now();
         const runOptions: AccountRunOptions = {
           command: options.command,
@@ -110,11 +139,15 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
         };
         const result = await runAccount(account, runOptions);
         running.delete(account);
-        done += 1;
-        progress({ kind: 'account', result, done, total: toRun.length });
         return result;
-      }),
-    ),
+      };
+      const result = precheck
+        ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel })
+        : await limit(terraform);
+      done += 1;
+      progress({ kind: 'account', result, done, total: toRun.length });
+      return result;
+    }),
   );
   clearInterval(heartbeat);
 

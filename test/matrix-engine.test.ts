@@ -152,10 +152,14 @@ test('right after the apply, a drift check reports nothing, without initialising
     ['bravo', 'no_changes', 0],
     ['charlie', 'no_changes', 0],
   ]);
-  for (const entry of result.accounts) expect(entry.phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'output']);
+  // The pre-check had no converged record yet; the plan found each account converged and recorded it.
+  for (const entry of result.accounts) expect(entry.phases.map((phase) => phase.phase)).toEqual(['precheck', 'prepare', 'plan', 'output', 'record']);
 });
 
 test('two shards merged equal the single run', async () => {
+  // Every account is now unchanged since it converged: the single run and the shards check them without Terraform.
+  const single = await cli('drift', '-c', 'accounts.yml');
+  expect(single.result.accounts.map((entry) => entry.precheck?.without_terraform)).toEqual([true, true, true]);
   const [first, second] = await Promise.all([cli('drift', '-c', 'accounts.yml', '--shard', '1/2'), cli('drift', '-c', 'accounts.yml', '--shard', '2/2')]);
   expect([first.result.accounts.length, second.result.accounts.length]).toEqual([1, 2]);
   const files = [first, second].map(({ result }, index) => {
@@ -172,7 +176,9 @@ test('two shards merged equal the single run', async () => {
     // Timings differ from run to run; everything else must be the same.
     accounts: result.accounts.map((entry) => ({ ...entry, duration_ms: 0, phases: [] })),
   });
-  expect(comparable(merged.result)).toEqual(comparable(checked));
+  expect(comparable(merged.result)).toEqual(comparable(single.result));
+  // And say what a Terraform plan said: no changes, with the same fingerprints.
+  expect(merged.result.fingerprint).toBe(checked.fingerprint);
 });
 
 test('each change made outside Terraform is drift in its own account, with resource and attribute; unapplied configuration is not drift', async () => {
