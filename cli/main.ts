@@ -145,6 +145,8 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       apply,
       shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
       changes,
+      full: options.full === true,
+      maxAgeMs: durationOption(options, 'max-age'),
       env: io.env,
       signal: stop.signal,
       kill: kill.signal,
@@ -174,7 +176,9 @@ function applyMode(options: Options): ApplyMode {
   const planned = readResult(text(options, mode)!);
   if (planned.command !== 'plan') throw new UsageError(`--${mode} must be the result of a plan (got the result of ${planned.command})`);
   const fingerprints = new Map(planned.accounts.filter((account) => account.fingerprint).map((account) => [account.id, account.fingerprint!]));
-  return mode === 'expect' ? { kind: 'expect', fingerprints } : { kind: 'saved', runId: planned.run.id, fingerprints };
+  if (mode === 'expect') return { kind: 'expect', fingerprints };
+  const unchanged = new Set(planned.accounts.filter((account) => account.precheck?.without_terraform).map((account) => account.id));
+  return { kind: 'saved', runId: planned.run.id, fingerprints, unchanged };
 }
 
 function durationOption(options: Options, name: string): number | undefined {

@@ -76,6 +76,10 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, signal
     apply,
     shard: inputs.shard,
     changes,
+    full: inputs.full,
+    maxAgeMs: inputs.maxAgeMs,
+    // Credentials the engine obtains itself (assumed roles) never show in the log.
+    onSecret: (secret) => core.setSecret(secret),
     signal,
     onProgress: (event) => {
       const line = progress.line(event);
