@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AccountRecordError, readAccountRecord, updateAccountRecord } from './account-record';
 import { sessionName } from './account-run';
 import { AwsAccess } from './aws/aws-access';
-import { BackendObjects, backendObjects } from './backend-objects';
+import { BackendObjects, accountObjects } from './backend-objects';
 import { ResolvedAccount } from './config';
 import { ConfigDigests } from './config-digest';
 import { canonicalJson } from './fingerprint';
@@ -186,6 +186,20 @@ export class DriftPrecheck {
     }
   }
 
+  /**
+   * After a Terraform plan that found drift: the account is not converged, so its record says so no longer, and the
+   * next time Terraform finds it converged is the time it is converged since. Returns why that failed, if it did.
+   */
+  async forgetConvergence(account: ResolvedAccount): Promise<string | undefined> {
+    try {
+      this.usable(account);
+      await updateAccountRecord(this.objects(account), account.id, 'converged', () => undefined);
+      return undefined;
+    } catch (error) {
+      return `could not update ${this.objects(account).where('record')}: ${doubt(error)}`;
+    }
+  }
+
   /** Throws InDoubt when the engine cannot read this account as Terraform would. */
   private usable(account: ResolvedAccount): void {
     const unavailable = this.options.aws.unavailable;
@@ -217,8 +231,7 @@ export class DriftPrecheck {
   }
 
   private objects(account: ResolvedAccount): BackendObjects {
-    const backend = account.backend;
-    return backendObjects(backend, () => this.options.aws.backend((backend as Extract<typeof backend, { type: 's3' }>).settings));
+    return accountObjects(account, this.options.aws);
   }
 
   private async readState(objects: BackendObjects): Promise<{ identity: StateIdentity; content: TerraformState } | undefined> {

@@ -1,5 +1,5 @@
 import { ResolvedAccount } from './config';
-import { ConvergedSection, DriftPrecheck, convergedTimes, unchangedReason } from './drift-precheck';
+import { ConvergedSection, DriftPrecheck, PrecheckVerdict, convergedTimes, unchangedReason } from './drift-precheck';
 import { planFingerprint, planShape } from './fingerprint';
 import { NormalisedPlan } from './plan-normalise';
 import { AccountResult, NO_CHANGES, OutputChange, PrecheckResult } from './result';
@@ -27,27 +27,38 @@ export interface PrecheckedRunOptions {
  * the state and objects, and a plan with no changes and no drift whose reads agree becomes the new converged record.
  */
 export async function precheckedRun(account: ResolvedAccount, options: PrecheckedRunOptions): Promise<AccountResult> {
-  const started = Date.now();
-  const verdict = options.full
-    ? ({ unchanged: false, reason: 'a full check was asked for: Terraform plans every account' } as const)
-    : await options.checkSlot(async () => (options.cancel.aborted ? ({ unchanged: false, reason: 'the run was cancelled' } as const) : options.precheck.check(account)));
-  const precheckMs = Date.now() - started;
+  let precheckMs = 0;
+  const check = async (): Promise<PrecheckVerdict> => {
+    if (options.cancel.aborted) return { unchanged: false, reason: 'the run was cancelled' };
+    const started = Date.now();
+    const verdict = await options.precheck.check(account);
+    precheckMs = Date.now() - started;
+    return verdict;
+  };
+  const verdict: PrecheckVerdict = options.full ? { unchanged: false, reason: 'a full check was asked for: Terraform plans every account' } : await options.checkSlot(check);
   if (verdict.unchanged) return unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs);
 
   return options.terraformSlot(async () => {
     if (options.cancel.aborted) return options.terraform();
+    // Time spent waiting for a slot is not the account's.
+    const slotStarted = Date.now();
+    const elapsed = () => precheckMs + Date.now() - slotStarted;
     // Read right before Terraform starts, so that the reads and the plan are as close together as they can be.
     const before = await options.precheck.observe(account);
     const result = await options.terraform();
     const phases = options.full ? result.phases : [{ phase: 'precheck', duration_ms: precheckMs }, ...result.phases];
     const precheck: PrecheckResult = { without_terraform: false, terraform_reason: verdict.reason };
-    if (result.status !== 'no_changes' || result.drift.length > 0) return { ...result, phases, duration_ms: Date.now() - started, precheck };
+    if (result.drift.length > 0) {
+      const notForgotten = await options.precheck.forgetConvergence(account);
+      return { ...result, phases, duration_ms: elapsed(), precheck: notForgotten ? { ...precheck, not_recorded_reason: notForgotten } : precheck };
+    }
+    if (result.status !== 'no_changes') return { ...result, phases, duration_ms: elapsed(), precheck };
 
     const recordStarted = Date.now();
     const written = typeof before === 'string' ? `the reads before the plan failed: ${before}` : await options.precheck.recordConvergence(account, before);
     const recorded: PrecheckResult =
       typeof written === 'string' ? { ...precheck, recorded: false, not_recorded_reason: written } : { ...precheck, recorded: true, ...convergedTimes(written) };
-    return { ...result, phases: [...phases, { phase: 'record', duration_ms: Date.now() - recordStarted }], duration_ms: Date.now() - started, precheck: recorded };
+    return { ...result, phases: [...phases, { phase: 'record', duration_ms: Date.now() - recordStarted }], duration_ms: elapsed(), precheck: recorded };
   });
 }
 

@@ -170,7 +170,7 @@ export function resultSchema(): Record<string, unknown> {
                 converged_since: { type: 'string', format: 'date-time', description: 'Since when the account is converged, unchanged.' },
                 verified_at: { type: 'string', format: 'date-time', description: 'When a Terraform plan last proved it converged.' },
                 recorded: { type: 'boolean', description: 'Terraform found no changes and no drift: whether the converged record was written.' },
-                not_recorded_reason: { type: 'string' },
+                not_recorded_reason: { type: 'string', description: 'Why the converged record could not be written, or (after drift) cleared.' },
               },
             },
           },

@@ -110,8 +110,9 @@ export interface PrecheckResult {
   readonly converged_since?: string;
   /** When a Terraform plan last proved it converged: the record's age counts from then. */
   readonly verified_at?: string;
-  /** Terraform ran and found no changes and no drift: whether the converged record was written, and if not, why. */
+  /** Terraform ran and found no changes and no drift: whether the converged record was written. */
   readonly recorded?: boolean;
+  /** Why the converged record could not be written, or (after drift) cleared. */
   readonly not_recorded_reason?: string;
 }
 

@@ -339,6 +339,10 @@ test('each change made outside Terraform is seen by the pre-check and reported b
   const accounts = byName(result);
   for (const entry of result.accounts) expect(entry.precheck).toEqual({ without_terraform: false, terraform_reason: expect.stringMatching(/^AWS objects differ from the converged record: /) });
 
+  // Drift found: the records say converged no longer (the next convergence starts a new `since`); other sections stay.
+  for (const id of Object.values(ACCOUNTS)) expect(bucket().getObjectJson(recordKey(id))).not.toHaveProperty('converged');
+  expect(bucket().getObjectJson(recordKey(ACCOUNTS.a))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
+
   expect(accounts.a.precheck!.terraform_reason).toContain('GetRole ssm-a (Arn, CreateDate, Path, RoleId)');
   expect(driftOf(accounts.a)['aws_iam_role.this']).toEqual(expect.arrayContaining(['arn', 'path', 'unique_id']));
 

@@ -93407,6 +93407,7 @@ async function updateAccountRecord(objects, accountId, section, change) {
     const stored = await readStored(objects, accountId);
     const { [section]: current, ...others } = stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const value = change(current);
+    if (value === current) return stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const record = { ...others, ...value === void 0 ? {} : { [section]: value } };
     if (await objects.write("record", `${JSON.stringify(record, null, 2)}
 `, stored?.etag)) return record;
@@ -93422,6 +93423,10 @@ var import_client_s32 = __toESM(require_dist_cjs17());
 var RECORD_SUFFIX = ".session-manager-role.json";
 function backendObjects(backend, s3) {
   return backend.type === "s3" ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
+}
+function accountObjects(account, aws) {
+  const backend = account.backend;
+  return backendObjects(backend, () => aws.backend(backend.settings));
 }
 var S3Objects = class {
   constructor(settings, client) {
@@ -93880,6 +93885,19 @@ var DriftPrecheck = class {
       return `could not write ${this.objects(account).where("record")}: ${errorMessage(error3)}`;
     }
   }
+  /**
+   * After a Terraform plan that found drift: the account is not converged, so its record says so no longer, and the
+   * next time Terraform finds it converged is the time it is converged since. Returns why that failed, if it did.
+   */
+  async forgetConvergence(account) {
+    try {
+      this.usable(account);
+      await updateAccountRecord(this.objects(account), account.id, "converged", () => void 0);
+      return void 0;
+    } catch (error3) {
+      return `could not update ${this.objects(account).where("record")}: ${doubt(error3)}`;
+    }
+  }
   /** Throws InDoubt when the engine cannot read this account as Terraform would. */
   usable(account) {
     const unavailable = this.options.aws.unavailable;
@@ -93909,8 +93927,7 @@ var DriftPrecheck = class {
     return reasons;
   }
   objects(account) {
-    const backend = account.backend;
-    return backendObjects(backend, () => this.options.aws.backend(backend.settings));
+    return accountObjects(account, this.options.aws);
   }
   async readState(objects) {
     let stored;
@@ -94009,21 +94026,33 @@ function formatAge(ms) {
 
 // engine/precheck-run.ts
 async function precheckedRun(account, options) {
-  const started = Date.now();
-  const verdict = options.full ? { unchanged: false, reason: "a full check was asked for: Terraform plans every account" } : await options.checkSlot(async () => options.cancel.aborted ? { unchanged: false, reason: "the run was cancelled" } : options.precheck.check(account));
-  const precheckMs = Date.now() - started;
+  let precheckMs = 0;
+  const check = async () => {
+    if (options.cancel.aborted) return { unchanged: false, reason: "the run was cancelled" };
+    const started = Date.now();
+    const verdict2 = await options.precheck.check(account);
+    precheckMs = Date.now() - started;
+    return verdict2;
+  };
+  const verdict = options.full ? { unchanged: false, reason: "a full check was asked for: Terraform plans every account" } : await options.checkSlot(check);
   if (verdict.unchanged) return unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs);
   return options.terraformSlot(async () => {
     if (options.cancel.aborted) return options.terraform();
+    const slotStarted = Date.now();
+    const elapsed = () => precheckMs + Date.now() - slotStarted;
     const before = await options.precheck.observe(account);
     const result = await options.terraform();
     const phases = options.full ? result.phases : [{ phase: "precheck", duration_ms: precheckMs }, ...result.phases];
     const precheck = { without_terraform: false, terraform_reason: verdict.reason };
-    if (result.status !== "no_changes" || result.drift.length > 0) return { ...result, phases, duration_ms: Date.now() - started, precheck };
+    if (result.drift.length > 0) {
+      const notForgotten = await options.precheck.forgetConvergence(account);
+      return { ...result, phases, duration_ms: elapsed(), precheck: notForgotten ? { ...precheck, not_recorded_reason: notForgotten } : precheck };
+    }
+    if (result.status !== "no_changes") return { ...result, phases, duration_ms: elapsed(), precheck };
     const recordStarted = Date.now();
     const written = typeof before === "string" ? `the reads before the plan failed: ${before}` : await options.precheck.recordConvergence(account, before);
     const recorded = typeof written === "string" ? { ...precheck, recorded: false, not_recorded_reason: written } : { ...precheck, recorded: true, ...convergedTimes(written) };
-    return { ...result, phases: [...phases, { phase: "record", duration_ms: Date.now() - recordStarted }], duration_ms: Date.now() - started, precheck: recorded };
+    return { ...result, phases: [...phases, { phase: "record", duration_ms: Date.now() - recordStarted }], duration_ms: elapsed(), precheck: recorded };
   });
 }
 function unchangedAccount(account, converged, outputs, durationMs) {
@@ -94445,7 +94474,7 @@ function resultSchema() {
                 converged_since: { type: "string", format: "date-time", description: "Since when the account is converged, unchanged." },
                 verified_at: { type: "string", format: "date-time", description: "When a Terraform plan last proved it converged." },
                 recorded: { type: "boolean", description: "Terraform found no changes and no drift: whether the converged record was written." },
-                not_recorded_reason: { type: "string" }
+                not_recorded_reason: { type: "string", description: "Why the converged record could not be written, or (after drift) cleared." }
               }
             }
           }
