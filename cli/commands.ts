@@ -34,6 +34,19 @@ const runOptions: OptionSpec[] = [
   { name: 'lock-timeout', type: 'string', value: '<duration>', description: 'How long to wait for a state lock held by another run. Default: 2m' },
   { name: 'shard', type: 'string', value: '<i/n>', description: 'Run only the i-th of n equal slices of the accounts (join them with merge).' },
   { name: 'run-id', type: 'string', value: '<id>', description: 'Names the run (assume-role session, logs). Default: the GitHub run, or a timestamp.' },
+  { name: 'commit', type: 'string', value: '<sha>', description: 'The commit the config comes from, recorded in the result. Default: HEAD of the config\'s git repository.' },
+  {
+    name: 'terraform-log',
+    type: 'string',
+    value: '<level>',
+    description: 'Set TF_LOG (trace, debug, info, warn, error, json) for Terraform; its output goes to each account\'s log. Debug logs can hold credentials. Default: no Terraform log.',
+  },
+  {
+    name: 'pass-env',
+    type: 'string',
+    value: '<names>',
+    description: 'Also pass these environment variables (comma-separated) to Terraform, which otherwise gets only AWS_*, TF_TOKEN_*, proxy, CA and basic settings.',
+  },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'No progress lines on stderr.' },
   noColor,
   help,
@@ -70,10 +83,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'plan',
     summary: 'Plan every account and report changes and drift.',
-    usage: 'session-manager-role plan [--config <file>] [--json <file>] [options]',
+    usage: 'session-manager-role plan [--config <file>] [--json <file>] [--review-record <file>] [options]',
     description:
-      'Runs terraform plan in every account (in parallel), keeps each plan file for apply --plan-result, and reports the changes, the drift (changes made outside Terraform) and a fingerprint per account. An account whose configuration, state and AWS objects equal what Terraform last found converged is checked with a few API reads instead of a plan (--full plans every account).',
-    options: [...runOptions.slice(0, 2), changedSince, ...precheckOptions, ...runOptions.slice(2)],
+      'Runs terraform plan in every account (in parallel), keeps each plan file for apply --plan-result, and reports the changes, the drift (changes made outside Terraform) and a fingerprint per account. An account whose configuration, state and AWS objects equal what Terraform last found converged is checked with a few API reads instead of a plan (--full plans every account). With --review-record, also writes the record of the fingerprints a reviewer saw, which apply --expect reads.',
+    options: [
+      ...runOptions.slice(0, 2),
+      { name: 'review-record', type: 'string', value: '<file>', description: 'Also write the review record (every planned account\'s fingerprint, the commit and the config) to <file>.' },
+      changedSince,
+      ...precheckOptions,
+      ...runOptions.slice(2),
+    ],
     exitCodes: RUN_EXIT_CODES,
   },
   {
@@ -81,11 +100,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Apply reviewed plans: saved ones, or ones that match reviewed fingerprints.',
     usage: 'session-manager-role apply (--plan-result <file> | --expect <file> | --auto-approve) [--config <file>] [options]',
     description:
-      'With --plan-result, applies the plan files that the plan run which wrote <file> saved (same --work-dir). With --expect, plans again and applies each account only when its plan has the fingerprint recorded in <file> (a plan result); accounts whose plan differs are refused. With --auto-approve, plans and applies without a review.',
+      'With --plan-result, applies the plan files that the plan run which wrote <file> saved (same --work-dir). With --expect, plans again and applies each account only when its plan has the fingerprint recorded in <file> (a review record, written by plan --review-record); accounts whose plan differs are refused. With --auto-approve, plans and applies without a review.',
     options: [
       ...runOptions.slice(0, 2),
       { name: 'plan-result', type: 'string', value: '<file>', description: 'Result of the plan run whose saved plans to apply.' },
-      { name: 'expect', type: 'string', value: '<file>', description: 'Result of the reviewed plan: apply only accounts whose new plan has the same fingerprint.' },
+      { name: 'expect', type: 'string', value: '<file>', description: 'Review record of the reviewed plan: apply only accounts whose new plan has the fingerprint it records.' },
       { name: 'auto-approve', type: 'boolean', description: 'Plan and apply without a reviewed plan.' },
       changedSince,
       ...runOptions.slice(2),

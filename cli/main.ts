@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplyMode } from '../engine/account-run';
 import { changedAccounts } from '../engine/changed-since';
@@ -8,9 +9,12 @@ import { runMatrix } from '../engine/matrix-run';
 import { mergeResults } from '../engine/merge';
 import { Command, EXIT_CODES, MatrixResult, exitCode } from '../engine/result';
 import { readResult, writeResult } from '../engine/result-file';
+import { parseReviewRecord, reviewRecord, reviewedFingerprints, serializeReviewRecord } from '../engine/review-record';
 import { parseShard } from '../engine/shard';
 import { parseDuration } from '../engine/duration';
 import { TOOL_VERSION } from '../engine/version';
+import { TERRAFORM_LOG_LEVELS, TerraformEnvironmentOptions, TerraformLogLevel, forbiddenPassEnv } from '../engine/terraform-environment';
+import { gitHead } from '../engine/git';
 import { ProgressLines } from '../report/progress';
 import { renderTextReport } from '../report/text-table';
 import { CommandSpec, commandHelp, commandSpec, mainHelp } from './commands';
@@ -105,6 +109,8 @@ async function runCommand(command: CommandSpec, options: Options, positionals: s
   io.stdout.write(renderTextReport(result, paint));
   const jsonPath = text(options, 'json');
   if (jsonPath) writeResult(jsonPath, result);
+  const recordPath = text(options, 'review-record');
+  if (recordPath) writeReviewRecord(recordPath, result, configPath);
   return exitCode(result);
 }
 
@@ -142,20 +148,22 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       timeoutMs: durationOption(options, 'timeout'),
       lockTimeoutMs: durationOption(options, 'lock-timeout'),
       runId: text(options, 'run-id'),
+      commit: text(options, 'commit') ?? (await gitHead(dirname(config.path))),
       apply,
       shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
       changes,
       full: options.full === true,
       maxAgeMs: durationOption(options, 'max-age'),
       env: io.env,
+      terraform: terraformOptions(options),
       signal: stop.signal,
       kill: kill.signal,
-      onProgress: options.quiet
-        ? undefined
-        : (event) => {
-            const line = progress.line(event);
-            if (line) io.stderr.write(`${line}\n`);
-          },
+      onProgress: (event) => {
+        // Notices matter even to a quiet run: they say what the run could not keep or should not do.
+        if (options.quiet && event.kind !== 'notice') return;
+        const line = progress.line(event);
+        if (line) io.stderr.write(`${line}\n`);
+      },
     });
   } finally {
     io.signals.off('SIGINT', onSignal);
@@ -173,12 +181,34 @@ function applyModeName(options: Options): 'plan-result' | 'expect' | 'auto-appro
 function applyMode(options: Options): ApplyMode {
   const mode = applyModeName(options);
   if (mode === 'auto-approve') return { kind: 'auto-approve' };
+  if (mode === 'expect') {
+    const file = text(options, 'expect')!;
+    if (!existsSync(file)) throw new UsageError(`--expect ${file}: no such review record`);
+    const record = parseReviewRecord(readFileSync(file, 'utf8'), file);
+    return { kind: 'expect', reviewed: reviewedFingerprints([{ record, source: `the review record ${file}` }]) };
+  }
   const planned = readResult(text(options, mode)!);
   if (planned.command !== 'plan') throw new UsageError(`--${mode} must be the result of a plan (got the result of ${planned.command})`);
   const fingerprints = new Map(planned.accounts.filter((account) => account.fingerprint).map((account) => [account.id, account.fingerprint!]));
-  if (mode === 'expect') return { kind: 'expect', fingerprints };
   const unchanged = new Set(planned.accounts.filter((account) => account.precheck?.without_terraform).map((account) => account.id));
   return { kind: 'saved', runId: planned.run.id, fingerprints, unchanged };
+}
+
+/** The review record of a plan; a plan without a known commit (no git repository, no --commit) cannot have one. */
+function writeReviewRecord(path: string, result: MatrixResult, configPath: string): void {
+  if (!result.run.commit) throw new UsageError('--review-record needs the commit the config comes from: run in a git repository, or pass --commit');
+  writeFileSync(path, serializeReviewRecord(reviewRecord(result, { config: configPath, commit: result.run.commit })));
+}
+
+function terraformOptions(options: Options): TerraformEnvironmentOptions {
+  const level = text(options, 'terraform-log');
+  if (level !== undefined && !(TERRAFORM_LOG_LEVELS as readonly string[]).includes(level.toLowerCase())) {
+    throw new UsageError(`--terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(', ')} (got "${level}")`);
+  }
+  const passEnv = (text(options, 'pass-env') ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const forbidden = passEnv.map(forbiddenPassEnv).filter((problem): problem is string => problem !== undefined);
+  if (forbidden.length > 0) throw new UsageError(`--pass-env: ${forbidden.join('; ')}`);
+  return { terraformLog: level?.toLowerCase() as TerraformLogLevel | undefined, passEnv };
 }
 
 function durationOption(options: Options, name: string): number | undefined {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { WriteStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { WriteStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResolvedAccount } from './config';
 import { planFingerprint, planShape } from './fingerprint';
 import { NormalisedPlan, PlanJson, normalisePlan } from './plan-normalise';
 import { AccountResult, AccountStatus, Command, NO_CHANGES, OutputChange, PhaseTiming, SENSITIVE } from './result';
 import { formatDuration } from './duration';
+import { ReviewedFingerprints, ReviewedPlan } from './review-record';
 import { rootConfiguration } from './root-module';
 import { TerraformExit, TerraformInvocation, UiEvent, errorExcerpt, runTerraform } from './terraform-process';
 import { TerraformSetup, writeIfChanged } from './terraform-setup';
@@ -14,8 +15,8 @@ import { TerraformSetup, writeIfChanged } from './terraform-setup';
 export type ApplyMode =
   /** Plan, then apply that plan. */
   | { readonly kind: 'auto-approve' }
-  /** Plan, then apply only if the plan's fingerprint is the reviewed one (by account id). */
-  | { readonly kind: 'expect'; readonly fingerprints: ReadonlyMap<string, string> }
+  /** Plan, then apply only if the plan's fingerprint is one a review showed for the account. */
+  | { readonly kind: 'expect'; readonly reviewed: ReviewedFingerprints }
   /** Apply the plan file that the `plan` run with this id saved in the working directory. */
   | {
       readonly kind: 'saved';
@@ -50,6 +51,8 @@ export interface AccountRunOptions {
   /** Limit for the whole account, all phases; undefined: none. */
   readonly timeoutMs?: number;
   readonly apply?: ApplyMode;
+  /** Digest of the account's effective configuration, recorded in its result. */
+  readonly configDigest?: string;
   readonly cancel: AbortSignal;
   /** Kills Terraform at once (after a second Ctrl-C): state may go unwritten, locks stay held. */
   readonly kill?: AbortSignal;
@@ -94,9 +97,11 @@ export async function runAccount(account: ResolvedAccount, options: AccountRunOp
 class AccountRun {
   private readonly started = Date.now();
   private readonly phases: PhaseTiming[] = [];
+  private readonly warnings: string[] = [];
   private readonly abort = new AbortController();
-  private readonly log: WriteStream;
   private readonly logFile: string;
+  private log?: WriteStream;
+  private currentPhase: Phase = 'prepare';
   private timedOut = false;
   private plan?: NormalisedPlan;
   private fingerprint?: string;
@@ -105,9 +110,7 @@ class AccountRun {
     private readonly account: ResolvedAccount,
     private readonly options: AccountRunOptions,
   ) {
-    mkdirSync(options.directory, { recursive: true });
     this.logFile = join(options.directory, `${options.command}.log`);
-    this.log = createWriteStream(this.logFile);
   }
 
   async run(): Promise<AccountResult> {
@@ -118,12 +121,13 @@ class AccountRun {
     try {
       return await this.steps();
     } catch (error) {
-      if (!(error instanceof StepFailure)) throw error;
-      return this.result(error.status, { error: { phase: error.phase, message: error.message } });
+      // Whatever went wrong, in Terraform or here, is this account's failure and no other's.
+      const failure = error instanceof StepFailure ? error : new StepFailure(this.currentPhase, 'failed', error instanceof Error ? error.message : String(error));
+      return this.result(failure.status, { error: { phase: failure.phase, message: failure.message } });
     } finally {
       clearTimeout(timer);
       this.options.cancel.removeEventListener('abort', stop);
-      await new Promise((resolve) => this.log.end(resolve));
+      await this.closeLog();
     }
   }
 
@@ -145,13 +149,8 @@ class AccountRun {
     // Nothing to apply is never refused; changes are applied only as reviewed.
     if (!hasChanges) return this.result('no_changes');
     if (apply?.kind === 'expect') {
-      const reviewed = apply.fingerprints.get(this.account.id);
-      if (reviewed === undefined) return this.result('refused', { reason: 'it has changes that no reviewed plan showed: plan it in a pull request first' });
-      if (reviewed !== this.fingerprint) {
-        return this.result('refused', {
-          reason: `its plan differs from the reviewed one (reviewed ${reviewed.slice(0, 12)}, now ${this.fingerprint.slice(0, 12)}): plan and review again`,
-        });
-      }
+      const refusal = refusalReason(apply.reviewed.get(this.account.id) ?? [], this.fingerprint);
+      if (refusal) return this.result('refused', { reason: refusal });
     }
     return this.applyPlanFile();
   }
@@ -164,11 +163,22 @@ class AccountRun {
    */
   private async applyPlanFile(): Promise<AccountResult> {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
-    await this.phase('apply', () => this.terraform(['apply', '-json', '-input=false', lock, PLAN_FILE], 'events'));
-    const refreshed = await this.phase('refresh', () => this.terraform(['refresh', '-json', '-input=false', lock], 'events'));
-    // The refresh reports the outputs it recorded (sensitive ones without their value): no `terraform output` needed.
-    const reported = refreshed.events.filter((event): event is OutputsEvent => event.type === 'outputs').pop();
-    return this.result('applied', { outputs: this.outputChanges(reported?.outputs ?? {}) });
+    const applied = await this.phase('apply', () => this.terraform(['apply', '-json', '-input=false', lock, PLAN_FILE], 'events'));
+    // Only the apply decides the status: once it succeeded, the changes are in AWS and in the state, whatever the
+    // refresh that follows does.
+    let reported = lastOutputs(applied.events);
+    try {
+      const refreshed = await this.phase('refresh', () => this.terraform(['refresh', '-json', '-input=false', lock], 'events'));
+      // The refresh reports the outputs it recorded (sensitive ones without their value): no `terraform output` needed.
+      reported = lastOutputs(refreshed.events) ?? reported;
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      this.warnings.push(
+        `The changes are applied and in the state, but the refresh after the apply did not finish (${why}). Until a refresh records the objects as AWS now has them, ` +
+          `a plan may show differences that are not drift: run \`terraform refresh\` in ${this.options.directory}, or plan the account again.`,
+      );
+    }
+    return this.result('applied', { outputs: this.outputChanges(reported ?? {}) });
   }
 
   /**
@@ -189,10 +199,11 @@ class AccountRun {
 
   /** Applies the plan file a `plan` run saved, after checking it is that run's file, unchanged. */
   private async applySaved(apply: Extract<ApplyMode, { kind: 'saved' }>): Promise<AccountResult> {
+    this.currentPhase = 'apply';
     const expected = apply.fingerprints.get(this.account.id);
+    if (expected === undefined) throw new StepFailure('apply', 'failed', `run ${apply.runId} has no plan for this account`);
     const meta = this.readPlanMeta();
     const planPath = join(this.options.directory, PLAN_FILE);
-    if (expected === undefined) throw new StepFailure('apply', 'failed', `run ${apply.runId} has no plan for this account`);
     if (!meta || meta.run_id !== apply.runId || meta.fingerprint !== expected || !existsSync(planPath) || sha256File(planPath) !== meta.sha256) {
       throw new StepFailure('apply', 'failed', `the saved plan of run ${apply.runId} is missing or was replaced: plan again`);
     }
@@ -201,8 +212,11 @@ class AccountRun {
     return this.applyPlanFile();
   }
 
+  /** The working directory, its root configuration and the log: what every later step needs. */
   private prepare(): void {
     const { directory, providerLock } = this.options;
+    mkdirSync(directory, { recursive: true });
+    this.openLog();
     const configuration = rootConfiguration(this.account, directory);
     writeIfChanged(join(directory, 'main.tf.json'), `${JSON.stringify(configuration, null, 2)}\n`);
     if (providerLock !== undefined) writeIfChanged(join(directory, '.terraform.lock.hcl'), providerLock);
@@ -238,7 +252,33 @@ class AccountRun {
 
   private readPlanMeta(): SavedPlan | undefined {
     const path = join(this.options.directory, PLAN_META_FILE);
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SavedPlan) : undefined;
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as SavedPlan;
+    } catch (error) {
+      throw new StepFailure('apply', 'failed', `the saved plan's metadata (${path}) cannot be read (${(error as Error).message}): plan again`);
+    }
+  }
+
+  /**
+   * Opens the log now, so that a log that cannot be written fails this account at once with the reason; a write
+   * that fails later (a full disk) leaves a warning instead of ending the run.
+   */
+  private openLog(): void {
+    const fd = openSync(this.logFile, 'w');
+    this.log = createWriteStream(this.logFile, { fd });
+    this.log.on('error', (error) => {
+      if (!this.warnings.some((warning) => warning.startsWith('Its Terraform log'))) this.warnings.push(`Its Terraform log (${this.logFile}) could not be written completely: ${error.message}.`);
+    });
+  }
+
+  private async closeLog(): Promise<void> {
+    const log = this.log;
+    if (!log || log.destroyed) return;
+    await new Promise<void>((resolve) => {
+      log.once('close', resolve);
+      log.end();
+    });
   }
 
   /** The root outputs as the state holds them (no provider needed). */
@@ -259,6 +299,7 @@ class AccountRun {
 
   private async phase<T>(phase: Phase, step: () => Promise<T> | T): Promise<T> {
     if (this.abort.signal.aborted) throw this.stopped(phase);
+    this.currentPhase = phase;
     const started = Date.now();
     this.options.onPhase(phase, 'started');
     try {
@@ -280,7 +321,7 @@ class AccountRun {
       args,
       cwd: this.options.directory,
       env: { ...this.options.setup.env, TF_VAR_session_name: sessionName(this.options.runId) },
-      log: this.log,
+      log: this.log!,
       signal: this.abort.signal,
       kill: this.options.kill,
       stdout,
@@ -319,10 +360,26 @@ class AccountRun {
       outputs: plan?.outputs ?? [],
       duration_ms: Date.now() - this.started,
       phases: this.phases,
-      log_file: this.logFile,
+      ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
+      ...(this.options.configDigest ? { config_digest: this.options.configDigest } : {}),
+      ...(this.log ? { log_file: this.logFile } : {}),
       ...extra,
     };
   }
+}
+
+/** The root outputs a Terraform run last reported (its `outputs` message), if any. */
+function lastOutputs(events: readonly UiEvent[]): Readonly<Record<string, StateOutput>> | undefined {
+  return events.filter((event): event is OutputsEvent => event.type === 'outputs').pop()?.outputs;
+}
+
+/** Why changes with this fingerprint may not be applied, given the reviews of the account; undefined when one matches. */
+function refusalReason(reviews: readonly ReviewedPlan[], fingerprint: string): string | undefined {
+  if (reviews.length === 0) return 'it has changes that no reviewed plan showed: plan it in a pull request first';
+  if (reviews.some((review) => review.fingerprint === fingerprint)) return undefined;
+  const seen = reviews.map((review) => `${review.source} reviewed ${review.fingerprint.slice(0, 12)}`).join(', ');
+  const one = reviews.length === 1;
+  return `its plan differs from the reviewed one${one ? '' : 's'} (${seen}; now ${fingerprint.slice(0, 12)}): plan and review again`;
 }
 
 function sha256File(path: string): string {

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { dirname, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ConfigError, LoadOptions, parseConfig } from './config-loader';
 import { canonicalJson } from './fingerprint';
+import { git } from './git';
 import { rootConfiguration } from './root-module';
-
-const git = async (cwd: string, args: string[]) => (await promisify(execFile)('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 })).stdout;
 
 /** Which accounts differ from a git revision, and why; the rest can be skipped by a plan. */
 export interface ChangedAccounts {

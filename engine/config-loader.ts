@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Ajv, { ErrorObject } from 'ajv';
-import { InputProblem, anyOfGroups, checkInputs, terraformMessage } from '../lib/module-input-check';
+import { InputProblem, anyOfGroups, checkInputs, forbiddenTagCharacter, terraformMessage } from '../lib/module-input-check';
 import { MODULE_INPUTS, MODULE_VARIANTS, ModuleInput, ModuleVariant, moduleInput, moduleInputs, moduleName } from '../lib/module-inputs';
 import {
   AccountEntry,
@@ -204,6 +204,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ACCOUNT_ID = /^\d{12}$/;
+const TAG_CHARACTERS_ALLOWED = 'tag keys and values may hold letters, digits, spaces and _ . : / = + - @';
 const REGISTRY_SOURCE = /^([a-z0-9.-]+\.[a-z]{2,}\/)?[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*(\/\/.+)?$/;
 
 /** The checks that need more than a schema: templates, merges, uniqueness, the module's own input rules. */
@@ -280,8 +281,7 @@ class ConfigChecker {
     }
     const tags = { ...this.defaults.tags, ...entry.tags };
     const filledTags = fillValue(tags, values);
-    const tagRule = moduleInput('tags').rules![0];
-    if (isObject(filledTags) && !tagRule.test(filledTags)) add(entry.tags ? at('tags') : ['defaults', 'tags'], `tags must ${tagRule.requirement}`);
+    this.checkTags(filledTags, entry, index, label);
 
     const inputs = this.resolveInputs(entry, index, variant, values, label);
     const backend = this.resolveBackend(values, label);
@@ -389,6 +389,28 @@ class ConfigChecker {
     return undefined;
   }
 
+  /**
+   * Tags as IAM takes them: each key and value with only the characters IAM allows (named, with the tag, where it is
+   * written), then the count and lengths of the whole set.
+   */
+  private checkTags(tags: Readonly<Record<string, string>>, entry: AccountEntry, index: number, label: string): void {
+    if (!isObject(tags)) return;
+    const where = (key: string): DocumentPath => (entry.tags && key in entry.tags ? ['accounts', index, 'tags', key] : ['defaults', 'tags', key]);
+    const report = (path: DocumentPath, message: string, at?: 'key') => this.problems.add(path, message, { account: this.accountFor(path, label), at });
+    // An unknown placeholder is left in place and reported as such; its braces are not a second problem.
+    const checkable = Object.entries(tags).filter(([, value]) => typeof value !== 'string' || unknownPlaceholders(value).length === 0);
+    let charactersOk = true;
+    for (const [key, value] of checkable) {
+      const inKey = forbiddenTagCharacter(key);
+      const inValue = typeof value === 'string' ? forbiddenTagCharacter(value) : undefined;
+      if (inKey !== undefined) report(where(key), `the tag key holds ${JSON.stringify(inKey)}, which IAM refuses: ${TAG_CHARACTERS_ALLOWED}`, 'key');
+      if (inValue !== undefined) report(where(key), `the tag value holds ${JSON.stringify(inValue)}, which IAM refuses: ${TAG_CHARACTERS_ALLOWED}`);
+      charactersOk &&= inKey === undefined && inValue === undefined;
+    }
+    const rule = moduleInput('tags').rules![0];
+    if (charactersOk && !rule.test(Object.fromEntries(checkable))) report(entry.tags ? ['accounts', index, 'tags'] : ['defaults', 'tags'], `tags must ${rule.requirement}`);
+  }
+
   /** Ids, names and state locations must each be unique: two accounts sharing a state would overwrite each other. */
   private checkUnique(entries: readonly unknown[]): void {
     const seen = new Map<string, { index: number; label: string }>();
@@ -398,13 +420,21 @@ class ConfigChecker {
       const claims: [string, DocumentPath, string][] = [];
       if (typeof entry.id === 'string') claims.push([`id ${entry.id}`, ['accounts', index, 'id'], 'id']);
       const name = typeof entry.name === 'string' ? entry.name : entry.id;
-      if (typeof name === 'string') claims.push([`name ${name}`, ['accounts', index, entry.name ? 'name' : 'id'], 'name']);
+      // Names are directory names too: on a file system that ignores case (macOS, Windows) Prod and prod are one.
+      if (typeof name === 'string') claims.push([`name ${name.toLowerCase()}`, ['accounts', index, entry.name ? 'name' : 'id'], 'name']);
       for (const [claim, path, what] of claims) {
         const first = seen.get(claim);
-        if (first) {
-          const line = this.source.position(['accounts', first.index]).line;
-          this.problems.add(path, `duplicate ${what}: ${claim.split(' ')[1]} is already used by account ${first.label} (line ${line})`, { account: label });
-        } else seen.set(claim, { index, label });
+        if (!first) {
+          seen.set(claim, { index, label });
+          continue;
+        }
+        const line = this.source.position(['accounts', first.index]).line;
+        const value = what === 'name' ? String(name) : claim.split(' ')[1];
+        const sameCase = what !== 'name' || first.label === value;
+        const message = sameCase
+          ? `duplicate ${what}: ${value} is already used by account ${first.label} (line ${line})`
+          : `duplicate name: ${value} differs only in case from account ${first.label} (line ${line}); names are directory names, and a file system that ignores case would give both accounts one directory`;
+        this.problems.add(path, message, { account: label });
       }
     });
     this.checkStateLocations(entries);

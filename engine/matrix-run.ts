@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,13 +6,18 @@ import { AccountRunOptions, ApplyMode, Phase, runAccount } from './account-run';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ChangedAccounts, unchangedAccounts } from './changed-since';
 import { AwsAccess } from './aws/aws-access';
+import { ConfigDigests } from './config-digest';
 import { DriftPrecheck, lockedProviderVersion } from './drift-precheck';
 import { precheckedRun } from './precheck-run';
 import { AccountResult, Command, MatrixResult } from './result';
-import { assembleResult, skippedResult } from './result-assembly';
+import { failedResult, skippedResult } from './result-assembly';
+import { defaultRunId } from './run-id';
+import { RunJournal, recoverRun } from './run-journal';
 import { ShardSpec, shardAccounts } from './shard';
+import { TerraformEnvironmentOptions, environmentSecrets } from './terraform-environment';
 import { TerraformSetup, prepareTerraform, writeIfChanged } from './terraform-setup';
 import { errorExcerpt, runTerraform } from './terraform-process';
+import { WorkDirectory } from './work-directory';
 
 /** Something the adapters print while a matrix runs. */
 export type ProgressEvent =
@@ -27,14 +31,16 @@ export type ProgressEvent =
       readonly elapsedMs: number;
     }
   | { readonly kind: 'account'; readonly result: AccountResult; readonly done: number; readonly total: number }
-  | { readonly kind: 'heartbeat'; readonly running: readonly { readonly account: ResolvedAccount; readonly phase: Phase; readonly elapsedMs: number }[] };
+  | { readonly kind: 'heartbeat'; readonly running: readonly { readonly account: ResolvedAccount; readonly phase: Phase; readonly elapsedMs: number }[] }
+  /** Something the user should know that is not about one account: an earlier run that never finished, a risky setting. */
+  | { readonly kind: 'notice'; readonly message: string };
 
 export interface MatrixRunOptions {
   readonly config: MatrixConfig;
   /** The config file as the user named it, for the result. */
   readonly configLabel: string;
   readonly command: Command;
-  /** Holds one working directory per account, the provider cache and logs. */
+  /** Holds one working directory per account, the provider cache, logs, and each run's journal. */
   readonly workDir: string;
   /** Accounts run at the same time. @default the number of CPUs */
   readonly parallelism?: number;
@@ -43,11 +49,21 @@ export interface MatrixRunOptions {
   /** How long Terraform waits for a state lock, in milliseconds. @default 120000 (two minutes) */
   readonly lockTimeoutMs?: number;
   readonly runId?: string;
+  /** The commit the config comes from, recorded in the result. @default none */
+  readonly commit?: string;
   readonly apply?: ApplyMode;
   readonly shard?: ShardSpec;
   /** The accounts changed since a git revision (`--changed-since`): the others are skipped. @default every account runs */
   readonly changes?: ChangedAccounts;
+  /** The caller's environment; Terraform gets only an allowlisted part of it (terraform-environment.ts). */
   readonly env?: NodeJS.ProcessEnv;
+  /** `TF_LOG` for Terraform, and further variables to pass to it. @default neither */
+  readonly terraform?: TerraformEnvironmentOptions;
+  /**
+   * Called with every credential the run handles, so that an adapter can mask it in its logs: those of the
+   * environment, and those the engine obtains itself for the pre-check (assumed-role keys, session tokens).
+   */
+  readonly onSecret?: (value: string) => void;
   /** Aborting stops the run: running accounts are interrupted cleanly, waiting ones are not started. */
   readonly signal?: AbortSignal;
   /** Aborting kills every running Terraform at once: for a user who will not wait for a clean stop. */
@@ -62,8 +78,6 @@ export interface MatrixRunOptions {
   readonly maxAgeMs?: number;
   /** Accounts pre-checked at the same time (API reads, no Terraform). @default 16 */
   readonly precheckParallelism?: number;
-  /** Receives every credential the engine obtains itself (assumed-role keys, session tokens), for the adapters to mask. */
-  readonly onSecret?: (value: string) => void;
 }
 
 /** Pre-checks are API reads that cost next to no CPU: many run at a time. */
@@ -72,29 +86,61 @@ const PRECHECK_PARALLELISM = 16;
 /** How often the adapters hear which accounts are still running, so that a long plan never looks stuck. */
 const HEARTBEAT_MS = 30_000;
 
-/** A run id that names the run in AWS and in logs: the GitHub run when there is one. */
-function defaultRunId(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `local-${stamp}-${randomBytes(2).toString('hex')}`;
+/**
+ * Plans (or applies, or checks for drift) every selected account; one account's failure never stops the others.
+ * The work directory is locked for the run; each account's result goes to the run's journal as it finishes, and the
+ * result document is assembled from the journal.
+ */
+export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult> {
+  const runId = options.runId ?? defaultRunId(options.env);
+  const progress = options.onProgress ?? (() => undefined);
+  const notice = (message: string) => progress({ kind: 'notice', message });
+  const workDir = WorkDirectory.open(resolve(options.workDir), { runId, command: options.command }, notice);
+  try {
+    return await runLocked(options, workDir, runId, progress);
+  } finally {
+    workDir.release();
+  }
 }
 
-/** Plans (or applies, or checks for drift) every selected account; one account's failure never stops the others. */
-export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult> {
+async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runId: string, progress: (event: ProgressEvent) => void): Promise<MatrixResult> {
   const startedAt = new Date();
-  const workDir = resolve(options.workDir);
   const env = options.env ?? process.env;
-  const setup = await prepareTerraform(workDir, env);
+  for (const secret of environmentSecrets(env)) options.onSecret?.(secret);
+  reportUnfinishedRuns(workDir, runId, progress);
+  if (options.terraform?.terraformLog) {
+    progress({ kind: 'notice', message: `Terraform runs with TF_LOG=${options.terraform.terraformLog.toUpperCase()}: its debug output, in every account's log, can hold credentials and request signatures. Turn it off once you have what you need.` });
+  } else if (env.TF_LOG) {
+    progress({ kind: 'notice', message: 'TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input).' });
+  }
+  const setup = await prepareTerraform(workDir.path, env, options.terraform);
   const parallelism = Math.max(1, options.parallelism ?? availableParallelism());
-  const runId = options.runId ?? defaultRunId(env);
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
   const skip = options.changes ? unchangedAccounts(options.config, options.changes) : new Map<string, string>();
+  const digests = new ConfigDigests();
+  const configDigest = digests.config(options.config);
   const toRun = inShard.filter((account) => !skip.has(account.id));
   const cancel = options.signal ?? new AbortController().signal;
-  const progress = options.onProgress ?? (() => undefined);
+
+  const journal = RunJournal.start(workDir.runDirectory(runId), options.command, {
+    id: runId,
+    started_at: startedAt.toISOString(),
+    config: options.configLabel,
+    terraform_version: setup.version,
+    parallelism,
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}),
+    ...(options.commit ? { commit: options.commit } : {}),
+    config_digest: configDigest,
+  }, inShard);
+  workDir.pruneRuns(runId);
+  if (journal.problem) progress({ kind: 'notice', message: `The run's journal cannot be written (${journal.problem}): if the run is killed, what finished is not kept.` });
+  for (const account of inShard) {
+    if (skip.has(account.id)) journal.append({ ...skippedResult(account, skip.get(account.id)!), config_digest: digests.account(account) });
+  }
   progress({ kind: 'start', total: toRun.length, parallelism, terraform: setup });
 
-  const providerLock = toRun.length > 0 && !cancel.aborted ? await installProviders(setup, workDir, toRun[0]) : undefined;
+  const providers = toRun.length > 0 && !cancel.aborted ? await installProviders(setup, workDir.path, toRun[0]).catch((error: Error) => error) : undefined;
   const running = new Map<ResolvedAccount, { phase: Phase; started: number }>();
   const heartbeat = setInterval(() => {
     if (running.size === 0) return;
@@ -105,31 +151,34 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
 
   const limit = pLimit(parallelism);
   const precheck =
-    options.command === 'apply' || !providerLock
+    options.command === 'apply' || typeof providers !== 'string'
       ? undefined
       : new DriftPrecheck({
           aws: new AwsAccess(setup.env, options.onSecret),
           runId,
           command: options.command,
           terraformVersion: setup.version,
-          awsProviderVersion: lockedProviderVersion(providerLock),
+          awsProviderVersion: lockedProviderVersion(providers),
           maxAgeMs: options.maxAgeMs,
+          digests,
         });
   const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
   let done = 0;
-  const results = await Promise.all(
+  await Promise.all(
     toRun.map(async (account) => {
+      const configDigestOfAccount = digests.account(account);
       const terraform = async () => {
         const started = Date.now();
         const runOptions: AccountRunOptions = {
           command: options.command,
           setup,
-          directory: join(workDir, 'accounts', account.name),
+          directory: workDir.accountDirectory(account.name),
           runId,
-          providerLock,
+          providerLock: typeof providers === 'string' ? providers : undefined,
           lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 120_000) / 1000)}s`,
           timeoutMs: options.timeoutMs,
           apply: options.apply,
+          configDigest: configDigestOfAccount,
           cancel,
           kill: options.kill,
           onPhase: (phase, state) => {
@@ -137,34 +186,38 @@ export async function runMatrix(options: MatrixRunOptions): Promise<MatrixResult
             progress({ kind: 'phase', account, phase, state, elapsedMs: Date.now() - started });
           },
         };
-        const result = await runAccount(account, runOptions);
+        const result =
+          providers instanceof Error
+            ? { ...failedResult(account, 'init', providers.message), config_digest: configDigestOfAccount }
+            : await runAccount(account, runOptions).catch((error: unknown) => ({ ...failedResult(account, 'run', error instanceof Error ? error.message : String(error)), config_digest: configDigestOfAccount }));
         running.delete(account);
         return result;
       };
       const result = precheck
-        ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel })
+        ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel, configDigest: configDigestOfAccount })
         : await limit(terraform);
+      journal.append(result);
       done += 1;
       progress({ kind: 'account', result, done, total: toRun.length });
-      return result;
     }),
   );
   clearInterval(heartbeat);
+  if (journal.problem) progress({ kind: 'notice', message: `The run's journal in ${journal.directory} is incomplete (${journal.problem}).` });
+  const result = journal.result(new Date());
+  journal.finish(result);
+  return result;
+}
 
-  const byId = new Map(results.map((result) => [result.id, result]));
-  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, skip.get(account.id) ?? 'not selected'));
-  const finishedAt = new Date();
-  return assembleResult(options.command, accounts, {
-    id: runId,
-    started_at: startedAt.toISOString(),
-    finished_at: finishedAt.toISOString(),
-    duration_ms: finishedAt.getTime() - startedAt.getTime(),
-    config: options.configLabel,
-    terraform_version: setup.version,
-    parallelism,
-    ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}),
-  });
+/** Earlier runs in this work directory that were killed before they finished: their results are written now. */
+function reportUnfinishedRuns(workDir: WorkDirectory, runId: string, progress: (event: ProgressEvent) => void): void {
+  for (const directory of workDir.otherRuns(runId)) {
+    const unfinished = recoverRun(directory);
+    if (!unfinished) continue;
+    progress({
+      kind: 'notice',
+      message: `Run ${unfinished.runId} (${unfinished.command}) in this work directory did not finish: ${unfinished.finished} of ${unfinished.total} accounts finished; the others may have left a state lock. Its result, with them as cancelled: ${unfinished.resultFile}`,
+    });
+  }
 }
 
 /**

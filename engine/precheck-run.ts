@@ -19,6 +19,8 @@ export interface PrecheckedRunOptions {
   readonly terraform: () => Promise<AccountResult>;
   /** The run's cancellation: an account not yet checked when it comes is left to Terraform, which reports it cancelled. */
   readonly cancel: AbortSignal;
+  /** The account's configuration digest, for the result of an account checked without Terraform. */
+  readonly configDigest: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function precheckedRun(account: ResolvedAccount, options: Prechecke
     return verdict;
   };
   const verdict: PrecheckVerdict = options.full ? { unchanged: false, reason: 'a full check was asked for: Terraform plans every account' } : await options.checkSlot(check);
-  if (verdict.unchanged) return unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs);
+  if (verdict.unchanged) return { ...unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs), config_digest: options.configDigest };
 
   return options.terraformSlot(async () => {
     if (options.cancel.aborted) return options.terraform();

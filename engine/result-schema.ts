@@ -6,6 +6,7 @@ export const RESULT_SCHEMA_FILE = 'schemas/result.schema.json';
 
 const count = { type: 'integer', minimum: 0 };
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const gitCommit = { type: 'string', pattern: '^[0-9a-f]{40,64}$' };
 const counts = {
   type: 'object',
   additionalProperties: false,
@@ -63,8 +64,10 @@ export function resultSchema(): Record<string, unknown> {
             type: 'object',
             additionalProperties: false,
             required: ['ref', 'commit'],
-            properties: { ref: { type: 'string' }, commit: { type: 'string', pattern: '^[0-9a-f]{40,64}$' } },
+            properties: { ref: { type: 'string' }, commit: gitCommit },
           },
+          commit: gitCommit,
+          config_digest: sha256,
         },
       },
       fingerprint: { ...sha256, description: 'Hash over every planned account\'s id and fingerprint.' },
@@ -158,6 +161,8 @@ export function resultSchema(): Record<string, unknown> {
               required: ['phase', 'message'],
               properties: { phase: { type: 'string' }, message: { type: 'string' } },
             },
+            warnings: { type: 'array', items: { type: 'string' } },
+            config_digest: sha256,
             log_file: { type: 'string' },
             precheck: {
               type: 'object',

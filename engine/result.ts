@@ -135,6 +135,10 @@ export interface AccountResult {
   readonly duration_ms: number;
   readonly phases: readonly PhaseTiming[];
   readonly error?: AccountError;
+  /** Things the reader should know that did not change the status, e.g. a refresh that failed after an apply. */
+  readonly warnings?: readonly string[];
+  /** Digest of the account's effective configuration (root configuration and local module content). */
+  readonly config_digest?: string;
   /** This account's Terraform log, on the machine that ran it. */
   readonly log_file?: string;
   /** Plan and drift: what the drift pre-check found. */
@@ -155,6 +159,10 @@ export interface RunInfo {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Present when only accounts changed since a git revision were planned. */
   readonly changed_since?: { readonly ref: string; readonly commit: string };
+  /** The commit the config was taken from, when known: given by the caller, or HEAD of the config's repository. */
+  readonly commit?: string;
+  /** Digest of the whole config's effective configuration (every account, not only those of a shard). */
+  readonly config_digest?: string;
 }
 
 export interface SummaryCounts extends ChangeCounts {

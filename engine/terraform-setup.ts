@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { TerraformEnvironmentOptions, terraformEnvironment } from './terraform-environment';
 
 /** Oldest Terraform the engine runs: S3-native state locking (`use_lockfile`) arrived in 1.10. */
 export const MINIMUM_TERRAFORM_VERSION = '1.10.0';
@@ -12,6 +13,7 @@ export interface TerraformSetup {
   readonly version: string;
   /** True when `terraform` on PATH is hashicorp/setup-terraform's wrapper and the real binary is used instead. */
   readonly bypassedWrapper: boolean;
+  /** The allowlisted environment every Terraform process gets (see terraform-environment.ts). */
   readonly env: NodeJS.ProcessEnv;
   /** Text of the CLI config the engine wrote, if any: part of what decides whether a directory needs `init` again. */
   readonly cliConfig: string;
@@ -48,20 +50,21 @@ function compareVersions(a: string, b: string): number {
 }
 
 /**
- * The Terraform environment for a run: no prompts, no update checks, and providers installed once for all accounts.
- * With `TF_PROVIDER_MIRROR` (a folder holding `registry.terraform.io`), providers come from that filesystem mirror
- * through a CLI config the engine writes; otherwise from the user's usual sources (CLI config, Terraform's implicit
- * mirror directories, the registry) through a plugin cache shared by all accounts.
+ * The Terraform environment for a run: only allowlisted variables of `baseEnv`, no prompts, no update checks, and
+ * providers installed once for all accounts. With `TF_PROVIDER_MIRROR` (a folder holding `registry.terraform.io`),
+ * providers come from that filesystem mirror through a CLI config the engine writes; otherwise from the user's usual
+ * sources (CLI config, Terraform's implicit mirror directories, the registry) through a plugin cache shared by all
+ * accounts.
  */
-export async function prepareTerraform(workDir: string, baseEnv: NodeJS.ProcessEnv): Promise<TerraformSetup> {
+export async function prepareTerraform(workDir: string, baseEnv: NodeJS.ProcessEnv, options: TerraformEnvironmentOptions = {}): Promise<TerraformSetup> {
   const { binary, bypassedWrapper } = findTerraform(baseEnv);
-  const { stdout } = await promisify(execFile)(binary, ['version', '-json'], { env: { ...baseEnv, CHECKPOINT_DISABLE: '1' } });
+  const allowed = terraformEnvironment(baseEnv, options);
+  const { stdout } = await promisify(execFile)(binary, ['version', '-json'], { env: { ...allowed, CHECKPOINT_DISABLE: '1' } });
   const version = String(JSON.parse(stdout).terraform_version);
   if (compareVersions(version, MINIMUM_TERRAFORM_VERSION) < 0) {
     throw new Error(`Terraform ${version} is too old: session-manager-role needs ${MINIMUM_TERRAFORM_VERSION} or later (S3-native state locking).`);
   }
-  mkdirSync(workDir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...baseEnv, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? '1' };
+  const env: NodeJS.ProcessEnv = { ...allowed, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? '1' };
   let cliConfig = '';
   const mirror = providerMirror(baseEnv);
   if (mirror) {

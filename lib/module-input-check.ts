@@ -1,6 +1,8 @@
 import { ANY_OF_RULES, ModuleInput, ModuleVariant, TerraformType, moduleInput } from './module-inputs';
 import { InputRule } from './private/input-rule';
 
+export { forbiddenTagCharacter } from './private/input-rule';
+
 /** One way a set of input values breaks the input table. */
 export type InputProblem =
   | { readonly kind: 'required'; readonly input: ModuleInput }

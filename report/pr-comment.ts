@@ -16,19 +16,32 @@ export interface CommentContext {
   readonly commit: string;
   /** The workflow run, whose job summary holds everything the comment has no room for. */
   readonly runUrl?: string;
+  /** The review record of this plan, as the plan run keeps it: what the apply checks, not this comment. */
+  readonly record?: RecordReference;
   /** @default GITHUB_BODY_LIMIT */
   readonly maxLength?: number;
 }
 
-/** What the comment records for the apply: the reviewed fingerprint of every planned account. */
+/** Where the review record of a plan is kept, and its SHA-256. */
+export interface RecordReference {
+  /** The workflow artifact of the plan run that holds the record. */
+  readonly artifact: string;
+  readonly sha256: string;
+}
+
+/**
+ * What the comment records for the apply, whatever the size of the matrix: which plan it shows (config, commit, run)
+ * and the SHA-256 of the review record the plan run kept. The fingerprints themselves are in that record, which no
+ * one can edit after the run; this comment can be edited, so the apply checks the record against the run as well.
+ */
 export interface CommentData {
-  readonly version: 1;
+  readonly version: 2;
   readonly config: string;
   readonly commit: string;
   readonly run: string;
   readonly fingerprint: string;
-  /** Fingerprint -> ids of the accounts whose plan has it (accounts without changes share one). */
-  readonly plans: Readonly<Record<string, readonly string[]>>;
+  /** Absent when the plan run kept no record (then the apply refuses every change). */
+  readonly record_sha256?: string;
 }
 
 const MARKER_PREFIX = 'session-manager-role:plan-comment';
@@ -45,8 +58,8 @@ export function isPlanComment(body: string, config: string): boolean {
 }
 
 /**
- * The reviewed fingerprints recorded in a plan comment, or undefined when the body holds none (or a broken one). The
- * data is the last thing in the comment: plan values shown above it may imitate it, and must not be taken for it.
+ * The data recorded in a plan comment, or undefined when the body holds none (or a broken one). The data is the last
+ * thing in the comment: plan values shown above it may imitate it, and must not be taken for it.
  */
 export function parseCommentData(body: string): CommentData | undefined {
   const start = body.lastIndexOf(`<!-- ${DATA_PREFIX}`);
@@ -54,21 +67,21 @@ export function parseCommentData(body: string): CommentData | undefined {
   const end = body.indexOf(' -->', start);
   try {
     const data = JSON.parse(body.slice(start + `<!-- ${DATA_PREFIX}`.length, end)) as CommentData;
-    return data.version === 1 && typeof data.plans === 'object' ? data : undefined;
+    return data.version === 2 && typeof data.commit === 'string' ? data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The fingerprints by account id that a comment recorded. */
-export function reviewedFingerprints(data: CommentData): Map<string, string> {
-  return new Map(Object.entries(data.plans).flatMap(([fingerprint, ids]) => ids.map((id) => [id, fingerprint] as [string, string])));
-}
-
 function commentData(result: MatrixResult, context: CommentContext): CommentData {
-  const plans: Record<string, string[]> = {};
-  for (const account of result.accounts) if (account.fingerprint) (plans[account.fingerprint] ??= []).push(account.id);
-  return { version: 1, config: context.config, commit: context.commit, run: result.run.id, fingerprint: result.fingerprint, plans };
+  return {
+    version: 2,
+    config: context.config,
+    commit: context.commit,
+    run: result.run.id,
+    fingerprint: result.fingerprint,
+    ...(context.record ? { record_sha256: context.record.sha256 } : {}),
+  };
 }
 
 const STATUS_ICON: Record<AccountResult['status'], string> = {
@@ -157,7 +170,9 @@ export function renderPlanComment(result: MatrixResult, context: CommentContext)
       .filter((part): part is string => part !== undefined)
       .join('\n\n');
   const where = context.runUrl ? `the [job summary](${context.runUrl})` : 'the job summary';
-  const apply = `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`;
+  const apply = context.record
+    ? `On merge, each account is applied only if its new plan has the fingerprint in the review record that this run keeps (artifact ${inlineCode(context.record.artifact)}, SHA-256 ${inlineCode(shortFingerprint(context.record.sha256))}; matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`
+    : `This run keeps no review record, so a merge applies none of these changes (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}).`;
   const foot = (omitted: number) =>
     [
       omitted > 0 ? `> [!NOTE]\n> The details of ${omitted} account${omitted === 1 ? '' : 's'} did not fit in this comment: see ${where}.` : undefined,

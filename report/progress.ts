@@ -23,6 +23,8 @@ export class ProgressLines {
         return this.stamp(`${event.result.name}  ${outcome(event.result)} in ${formatSeconds(event.result.duration_ms)} (${event.done}/${event.total} done)`);
       case 'heartbeat':
         return this.stamp(`still running: ${event.running.map((entry) => `${entry.account.name} (${entry.phase}, ${formatSeconds(entry.elapsedMs)})`).join(', ')}`);
+      case 'notice':
+        return this.stamp(`note: ${event.message}`);
     }
   }
 

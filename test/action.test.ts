@@ -3,16 +3,18 @@
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, the real octokit of @actions/github talking to the local GitHub server
  * (every request and response checked against GitHub's OpenAPI description), and Terraform against the AWS emulator.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { findTerraform } from '../engine/terraform-setup';
 import { MatrixResult } from '../engine/result';
 import { assembleResult } from '../engine/result-assembly';
 import { driftIssueMarker } from '../report/drift-issue';
-import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData, reviewedFingerprints } from '../report/pr-comment';
-import { eventPayload, runActionStep, RunnerContext, StepRun } from './support/action-runner';
+import { parseReviewRecord, reviewRecordDigest } from '../engine/review-record';
+import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData } from '../report/pr-comment';
+import { eventPayload, runActionStep as runStep, RunnerContext, StepRun } from './support/action-runner';
 import { AwsEmulator } from '../emulator';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
@@ -25,6 +27,18 @@ const FORK_TOKEN = 'ghs_readOnlyTokenOfAForkPullRequest00';
 const sha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], { input: text }).toString().trim();
 const H1 = sha('first push');
 const H2 = sha('second push');
+
+/** The runner's own credentials and the workflow's token under its other names, each a value no output may hold. */
+const CANARIES = {
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'canary-oidc-request-token-5f1c',
+  ACTIONS_ID_TOKEN_REQUEST_URL: 'https://canary-oidc.example/token?api-version=2.0&audience=5f1c',
+  ACTIONS_RUNTIME_TOKEN: 'canary-runtime-token-5f1c',
+  ACTIONS_RESULTS_URL: 'https://canary-results.example/5f1c',
+  GITHUB_TOKEN: 'canary-github-token-5f1c',
+};
+/** Every step this file ran, for the checks of what they printed. */
+const steps: StepRun[] = [];
+let terraformEnvironments: string;
 
 let emulator: AwsEmulator;
 let github: GitHubServer;
@@ -55,16 +69,21 @@ beforeAll(async () => {
   repository.addPullRequest({ number: 7, title: 'Session Manager role in alpha and bravo', user: 'octocat', head: { sha: H1, ref: 'ssm' }, base: { ref: 'main' } });
 
   // hashicorp/setup-terraform's default wrapper: `terraform` echoes the command line before Terraform's own output.
+  // Its `terraform-bin`, which the action runs, writes down the environment of every Terraform process first.
   dir = mkdtempSync(join(tmpdir(), 'smr-action-'));
   const wrapper = join(dir, 'setup-terraform');
   mkdirSync(wrapper);
-  symlinkSync(findTerraform(process.env).binary, join(wrapper, 'terraform-bin'));
+  terraformEnvironments = join(dir, 'terraform-environments.txt');
+  writeFileSync(join(wrapper, 'terraform-bin'), `#!/bin/sh\n{ echo '--- terraform' "$1"; env; } >> ${JSON.stringify(terraformEnvironments)}\nexec ${JSON.stringify(findTerraform(process.env).binary)} "$@"\n`);
   writeFileSync(join(wrapper, 'terraform'), '#!/bin/sh\necho "[command]$(dirname "$0")/terraform-bin $*"\nexec "$(dirname "$0")/terraform-bin" "$@"\n');
+  chmodSync(join(wrapper, 'terraform-bin'), 0o755);
   chmodSync(join(wrapper, 'terraform'), 0o755);
 
   const workspace = join(dir, 'workspace');
   mkdirSync(workspace);
-  runner = { workspace, apiUrl: github.url, repository: `${OWNER}/${REPO}`, env: { ...process.env, ...EMULATOR_KEY, PATH: `${wrapper}:${process.env.PATH}` } };
+  // The runner's and the workflow's credentials, as a job has them: canaries that must reach no Terraform process,
+  // log, summary or comment. TF_LOG set by the user is not a request for Terraform's debug log either.
+  runner = { workspace, apiUrl: github.url, repository: `${OWNER}/${REPO}`, env: { ...process.env, ...EMULATOR_KEY, ...CANARIES, TF_LOG: 'TRACE', PATH: `${wrapper}:${process.env.PATH}` } };
   writeFileSync(join(workspace, 'accounts.yml'), config());
   writeFileSync(join(workspace, 'drift.yml'), config({ accounts: ['alpha'] }));
   writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
@@ -99,8 +118,29 @@ const pullRequestEvent = (number: number, head: string, action: 'opened' | 'sync
   }),
 });
 
+/** A step as the runner starts it; what it printed is kept for the checks at the end. */
+async function runActionStep(...args: Parameters<typeof runStep>): Promise<StepRun> {
+  const run = await runStep(...args);
+  steps.push(run);
+  return run;
+}
+
 const botComments = (number: number) => repository.comments(number).filter((comment) => comment.author === 'github-actions[bot]');
 const result = (run: StepRun) => JSON.parse(readFileSync(run.outputs.result, 'utf8')) as MatrixResult;
+const PLAN_WORKFLOW = 'session-manager-role-plan.yml';
+
+/**
+ * A run of the plan workflow for a push to a pull request, as examples/workflows/plan.yml has it: the action's step,
+ * then actions/upload-artifact uploading the review record the step wrote, under the name the step gave.
+ */
+async function planWorkflowRun(inputs: Record<string, string>, event: ReturnType<typeof pullRequestEvent>): Promise<{ step: StepRun; runId: number }> {
+  const pull = event.payload as { pull_request: { number: number; head: { sha: string; ref: string } } };
+  const runId = repository.addWorkflowRun({ workflow: PLAN_WORKFLOW, event: 'pull_request', headSha: pull.pull_request.head.sha, headBranch: pull.pull_request.head.ref, pullRequests: [pull.pull_request.number] });
+  const step = await runActionStep(runner, { command: 'plan', 'github-token': TOKEN, ...inputs }, event, { GITHUB_RUN_ID: String(runId) });
+  if (step.code !== 0) repository.concludeWorkflowRun(runId, 'failure');
+  if (step.outputs['review-record']) repository.uploadArtifact(runId, step.outputs['review-artifact'], { 'review-record.json': readFileSync(step.outputs['review-record']) });
+  return { step, runId };
+}
 
 test('a config with mistakes: annotations on the file\'s lines, the problems in the summary, nothing run', async () => {
   const run = await runActionStep(runner, { command: 'plan', config: 'broken.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
@@ -112,11 +152,12 @@ test('a config with mistakes: annotations on the file\'s lines, the problems in 
 });
 
 let reviewed: MatrixResult;
+let reviewedRecordText: string;
 
 test('plan on a pull request: one comment, updated on every push, through rate limits, server errors and a body too long', async () => {
   github.injectFault({ operationId: 'issues/list-comments', nth: 1, kind: 'secondary-rate-limit', retryAfterSeconds: 1 });
   github.injectFault({ operationId: 'issues/create-comment', nth: 1, kind: 'server-error', status: 502 });
-  const first = await runActionStep(runner, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
+  const { step: first } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H1, 'opened'));
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/bypassing the setup-terraform wrapper/);
   expect(first.stdout).toMatch(/GitHub secondary rate limit on GET \S+\/issues\/7\/comments\?per_page=100: retrying in 1s/);
@@ -128,8 +169,15 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   expect(first.outputs['comment-url']).toMatch(new RegExp(`/${OWNER}/${REPO}/pull/7#issuecomment-${comment.id}$`));
   expect(comment.body.startsWith(`${commentMarker('accounts.yml')}\n`)).toBe(true);
   expect(comment.body).toContain(H1.slice(0, 12));
+  // The review record: every planned account's fingerprint, for the commit planned; the comment names its digest only.
   const planned = result(first);
-  expect(reviewedFingerprints(parseCommentData(comment.body)!)).toEqual(new Map(planned.accounts.map((account) => [account.id, account.fingerprint])));
+  const recordText = readFileSync(first.outputs['review-record'], 'utf8');
+  expect(first.outputs['review-artifact']).toBe('session-manager-role-review-accounts.yml');
+  expect(first.outputs['review-record-sha256']).toBe(reviewRecordDigest(recordText));
+  const record = parseReviewRecord(recordText, 'the record');
+  expect(record).toMatchObject({ config: 'accounts.yml', commit: H1, run: planned.run.id, fingerprint: planned.fingerprint });
+  expect(new Map(record.accounts.map((account) => [account.id, account.fingerprint]))).toEqual(new Map(planned.accounts.map((account) => [account.id, account.fingerprint])));
+  expect(parseCommentData(comment.body)).toMatchObject({ commit: H1, record_sha256: reviewRecordDigest(recordText) });
   expect(first.summary).toContain('## session-manager-role: Plan of `accounts.yml`');
 
   // A second push changes bravo's key prefix; a body GitHub finds too long is sent again, shorter.
@@ -137,7 +185,7 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'audit' }));
   git('commit', '-q', '-am', 'bravo logs to audit/');
   github.injectFault({ operationId: 'issues/update-comment', nth: 1, kind: 'body-too-long' });
-  const second = await runActionStep(runner, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'));
+  const { step: second } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H2, 'synchronize'));
   expect(second.code).toBe(0);
   expect(botComments(7)).toHaveLength(1);
   const [updated] = botComments(7);
@@ -147,6 +195,7 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   expect(updated.body.length).toBeLessThanOrEqual(GITHUB_BODY_LIMIT / 2);
   expect(github.requests.filter((request) => request.operationId === 'issues/update-comment').map((request) => request.status)).toEqual([422, 200]);
   reviewed = result(second);
+  reviewedRecordText = readFileSync(second.outputs['review-record'], 'utf8');
 });
 
 test('a pull request from a fork: the token cannot comment, so the log and the summary say so and the step succeeds', async () => {
@@ -159,6 +208,20 @@ test('a pull request from a fork: the token cannot comment, so the log and the s
   // In the summary the reference is broken up (#\u200b8), so that it links nowhere.
   expect(run.summary).toMatch(/Could not post the plan comment on pull request #\u200b8: the token may not write here/);
   expect(repository.comments(8)).toEqual([]);
+});
+
+test('a GitHub API that cannot be reached is named as a network failure, after retries, and the step still reports', async () => {
+  // A port that was just free, and is closed: every connection is refused.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  const offline = { ...runner, apiUrl: `http://127.0.0.1:${port}` };
+  const run = await runActionStep(offline, { command: 'plan', config: 'accounts.yml', 'github-token': TOKEN, 'changed-since': 'HEAD' }, pullRequestEvent(7, H2, 'synchronize'));
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/::warning::Could not post the plan comment on pull request #7: the GitHub API could not be reached, and retries did not help \(network error: .*ECONNREFUSED/);
+  expect(run.stdout).not.toMatch(/server error/);
+  expect(run.summary).toContain('the GitHub API could not be reached');
 });
 
 test('apply: never on a pull request; after the merge, only the plans that were reviewed', async () => {
@@ -190,6 +253,8 @@ test('apply: never on a pull request; after the merge, only the plans that were 
   expect(applied.accounts[0].fingerprint).toBe(reviewed.accounts[0].fingerprint);
   expect(run.outputs['failed-accounts']).toBe('["bravo"]');
   expect(run.outputs['comment-url']).toContain('/pull/7#issuecomment-');
+  // The record the apply was gated on is kept as the plan run kept it.
+  expect(readFileSync(run.outputs['review-record'], 'utf8')).toBe(reviewedRecordText);
   expect(run.stdout).toMatch(/::error::1 account did not succeed: bravo \(refused: /);
   expect(emulator.account(ACCOUNTS.alpha).roles.has('ssm-alpha')).toBe(true);
   expect(emulator.account(ACCOUNTS.bravo).roles.size).toBe(0);
@@ -231,8 +296,11 @@ test('drift on a schedule: one issue, opened, updated, closed when the drift is 
   expect(repository.issue(issue.number).state).toBe('closed');
 
   emulator.outOfBand(ACCOUNTS.alpha).tagRole('ssm-alpha', 'owner', 'again');
-  const reopened = await drift({ 'fail-on-drift': 'true' });
+  // Asked for, Terraform's debug log goes to the account's log, with a warning.
+  const reopened = await drift({ 'fail-on-drift': 'true', 'terraform-log': 'debug' });
   expect(reopened.code).toBe(1);
+  expect(reopened.stdout).toContain('::warning::Terraform runs with TF_LOG=DEBUG: its debug output, in every account\'s log, can hold credentials');
+  expect(reopened.stdout).toMatch(/\[DEBUG\]/);
   expect(reopened.stdout).toContain('::error::Drift in 1 account (fail-on-drift is on).');
   expect(issues()).toHaveLength(1);
   expect(repository.issue(issue.number)).toMatchObject({ state: 'open', stateReason: 'reopened' });
@@ -262,4 +330,59 @@ test('report joins the results of shard jobs and posts the one comment', async (
   expect(result(run).accounts.map((account) => account.name)).toEqual(['alpha', 'bravo']);
   expect(botComments(number)).toHaveLength(1);
   expect(parseCommentData(botComments(number)[0].body)).toMatchObject({ fingerprint: reviewed.fingerprint });
+});
+
+test('a cancelled job: Terraform is stopped at the first signal, and the result is written before the runner ends the step', async () => {
+  const schedule = { name: 'schedule', sha: sha('main'), ref: 'refs/heads/main', payload: { schedule: '17 6 * * 1-5' } };
+  // Interrupted, Terraform stops its plan at once, then releases alpha's state lock: that is held up, so the runner
+  // finds the step still stopping at the SIGTERM.
+  const alphaState = `session-manager-role/${ACCOUNTS.alpha}.tfstate`;
+  emulator.injectFault({ action: 'DeleteObject', key: `${alphaState}.tflock`, kind: 'Latency', delayMs: 15_000 });
+  const from = emulator.requests.length;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The runner's schedule (SIGINT, SIGTERM 7.5 s later, a kill 2.5 s after that), shortened.
+  const cancelAsTheRunnerDoes = async (step: ChildProcess) => {
+    // Once Terraform holds alpha's state lock, its plan is under way.
+    const locked = () => emulator.requests.slice(from).some((request) => request.action === 'PutObject' && request.params.Key === `${alphaState}.tflock`);
+    while (!locked() && step.exitCode === null) await pause(100);
+    step.kill('SIGINT');
+    await pause(1_500);
+    step.kill('SIGTERM');
+    await pause(1_500);
+    step.kill('SIGKILL');
+  };
+  const run = await runActionStep(runner, { command: 'drift', config: 'drift.yml', 'github-token': TOKEN, 'drift-issue': 'off' }, schedule, {}, (step) => void cancelAsTheRunnerDoes(step));
+  expect(run.code).toBeNull();
+  expect(run.stdout).toContain('::warning::SIGINT: stopping. Terraform finishes its current step, writes its state and releases its lock');
+  expect(run.stdout).toContain('::warning::SIGTERM: the runner ends this step in a moment; writing the result so far.');
+  const written = result(run);
+  expect(written.accounts.map((account) => [account.name, account.status, account.error?.message])).toEqual([
+    ['alpha', 'cancelled', expect.stringMatching(/^still stopping when the runner ended the step/)],
+  ]);
+  expect(run.outputs['failed-accounts']).toBe('["alpha"]');
+  expect(run.summary).toContain('The job was cancelled: this is the result as far as it went when the runner ended the step.');
+  emulator.clearFaults();
+});
+
+test('no credential of the runner or the workflow reaches a Terraform process, a log, a summary or a comment', () => {
+  const environments = readFileSync(terraformEnvironments, 'utf8').split('--- terraform ').filter(Boolean);
+  expect(environments.length).toBeGreaterThan(10);
+  const secrets = [...Object.values(CANARIES), TOKEN];
+  for (const environment of environments) {
+    for (const secret of secrets) expect(environment).not.toContain(secret);
+    expect(environment).not.toMatch(/^(INPUT_|ACTIONS_|GITHUB_TOKEN=|TF_LOG=TRACE)/m);
+    // What Terraform needs is there: the AWS credentials and the engine's own settings.
+    expect(environment).toContain(`AWS_ACCESS_KEY_ID=${EMULATOR_KEY.AWS_ACCESS_KEY_ID}`);
+    if (!environment.startsWith('version')) expect(environment).toMatch(/^TF_IN_AUTOMATION=1$/m);
+  }
+  // The job log of every step (Terraform's output included), the summaries and everything posted to GitHub.
+  const jobLogs = steps.map((run) => run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'));
+  const posted = repository.issues().flatMap((issue) => [issue.title, issue.body ?? '', ...issue.comments.map((comment) => comment.body)]);
+  for (const text of [...jobLogs, ...steps.map((run) => run.summary), ...posted]) {
+    for (const secret of [...secrets, EMULATOR_KEY.AWS_SECRET_ACCESS_KEY]) expect(text).not.toContain(secret);
+  }
+  // The credentials the action handles are masked for the runner, which then hides them wherever they appear.
+  const masked = new Set(steps.flatMap((run) => run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::')).map((line) => line.slice('::add-mask::'.length))));
+  expect([...masked]).toEqual(expect.arrayContaining([TOKEN, EMULATOR_KEY.AWS_ACCESS_KEY_ID, EMULATOR_KEY.AWS_SECRET_ACCESS_KEY]));
+  expect(steps.some((run) => run.stdout.includes('TF_LOG is set but not passed to Terraform'))).toBe(true);
 });

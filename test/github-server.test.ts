@@ -3,8 +3,10 @@
  * bundle runs it) for behaviour, and by plain fetch for the protocol (errors, headers, pagination, faults).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
 import { loadGitHubApiDescription } from './support/github-server/openapi';
 
@@ -73,6 +75,8 @@ interface OctokitResult {
   readonly data: any;
   readonly pages?: number;
   readonly headers?: Record<string, string>;
+  /** Where the data was finally read from, after redirects. */
+  readonly url?: string;
 }
 
 /** Runs calls with @actions/github's getOctokit in a child process (test/support/octokit-client.mjs). */
@@ -216,6 +220,61 @@ describe('the real octokit client', () => {
     // What @octokit/plugin-throttling keys on: the status, "secondary rate" in the message, and retry-after.
     expect(limited).toMatchObject({ ok: false, status: 403, headers: { 'retry-after': '3' } });
     expect(limited.message).toMatch(/\bsecondary rate\b/i);
+  });
+  test('finds a pull request\'s successful plan run by workflow file, head and event, and downloads its artifact through the redirect', async () => {
+    const { name, repo } = repository();
+    const record = '{"version": 1}\n';
+    const planRun = repo.addWorkflowRun({ workflow: 'plan.yml', event: 'pull_request', headSha: HEAD, headBranch: 'feature', pullRequests: [1] });
+    repo.addWorkflowRun({ workflow: 'plan.yml', event: 'pull_request', headSha: HEAD, conclusion: 'failure', pullRequests: [1] });
+    repo.addWorkflowRun({ workflow: 'plan.yml', event: 'push', headSha: HEAD });
+    repo.addWorkflowRun({ workflow: 'other.yml', event: 'pull_request', headSha: HEAD });
+    const artifactId = repo.uploadArtifact(planRun, 'review', { 'review.json': record });
+    repo.uploadArtifact(planRun, 'logs', { 'a.log': 'x' });
+    const where = { owner: OWNER, repo: name };
+    const [runs, artifacts, download, missingWorkflow] = await octokit([
+      { method: 'rest.actions.listWorkflowRuns', params: { ...where, workflow_id: 'plan.yml', head_sha: HEAD, event: 'pull_request', status: 'success' } },
+      { method: 'rest.actions.listWorkflowRunArtifacts', params: { ...where, run_id: planRun, name: 'review' } },
+      { method: 'rest.actions.downloadArtifact', params: { ...where, artifact_id: artifactId, archive_format: 'zip' } },
+      { method: 'rest.actions.listWorkflowRuns', params: { ...where, workflow_id: 'nope.yml' } },
+    ]);
+    expect(runs.data.total_count).toBe(1);
+    expect(runs.data.workflow_runs[0]).toMatchObject({ id: planRun, path: '.github/workflows/plan.yml', head_sha: HEAD, event: 'pull_request', conclusion: 'success', pull_requests: [{ number: 1 }] });
+    expect(artifacts.data).toMatchObject({ total_count: 1, artifacts: [{ id: artifactId, name: 'review', expired: false, workflow_run: { id: planRun, head_sha: HEAD } }] });
+    // octokit followed the 302 to the blob: the bytes are the zip the run uploaded, with the digest the API gave.
+    const zip = Buffer.from(download.data.base64, 'base64');
+    expect(download.url).toContain('/_artifact-blobs/');
+    expect(`sha256:${createHash('sha256').update(zip).digest('hex')}`).toBe(artifacts.data.artifacts[0].digest);
+    expect(strFromU8(unzipSync(zip)['review.json'])).toBe(record);
+    expect(missingWorkflow).toMatchObject({ ok: false, status: 404 });
+  });
+
+  test('an expired artifact is 410 Gone, a deleted one 404, and a download link dies after a minute', async () => {
+    const { name, repo } = repository();
+    const run = repo.addWorkflowRun({ workflow: 'plan.yml', event: 'pull_request', headSha: HEAD });
+    const [expiring, deleting, keeping] = ['a', 'b', 'c'].map((artifact) => repo.uploadArtifact(run, artifact, { 'f.txt': artifact }));
+    repo.expireArtifact(expiring);
+    const where = { owner: OWNER, repo: name };
+    const [expired, listed, deleted, afterDelete] = await octokit([
+      { method: 'rest.actions.downloadArtifact', params: { ...where, artifact_id: expiring, archive_format: 'zip' } },
+      { method: 'rest.actions.listWorkflowRunArtifacts', params: { ...where, run_id: run } },
+      { method: 'rest.actions.deleteArtifact', params: { ...where, artifact_id: deleting } },
+      { method: 'rest.actions.getArtifact', params: { ...where, artifact_id: deleting } },
+    ]);
+    expect(expired).toMatchObject({ ok: false, status: 410, message: expect.stringContaining('Artifact has expired') });
+    expect(listed.data.artifacts.map((artifact: { name: string; expired: boolean }) => [artifact.name, artifact.expired])).toEqual([
+      ['c', false],
+      ['b', false],
+      ['a', true],
+    ]);
+    expect(deleted.status).toBe(204);
+    expect(afterDelete).toMatchObject({ ok: false, status: 404 });
+
+    const redirect = await fetch(`${server.url}/repos/${OWNER}/${name}/actions/artifacts/${keeping}/zip`, { headers: { authorization: `token ${WRITE}`, 'user-agent': 'test' }, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    const link = redirect.headers.get('location')!;
+    expect((await fetch(link)).status).toBe(200);
+    advance(61);
+    expect((await fetch(link)).status).toBe(403);
   });
 });
 

@@ -5,12 +5,13 @@
  * Terraform, --changed-since, shards and merge, and a SIGTERM in the middle of an apply.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../cli/main';
 import { AccountResult, MatrixResult } from '../engine/result';
 import { resultProblems } from '../engine/result-file';
+import { parseReviewRecord } from '../engine/review-record';
 import { AwsEmulator, LoggedRequest } from '../emulator';
 import { captureIo } from './support/cli';
 import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
@@ -68,7 +69,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   const io = captureIo({ ...EMULATOR_KEY });
   process.chdir(dir);
   try {
-    const workDir = args[0] === 'merge' ? [] : ['--work-dir', join(dir, 'work')];
+    const workDir = args[0] === 'merge' || args.includes('--work-dir') ? [] : ['--work-dir', join(dir, 'work')];
     const code = await main([...args, ...workDir, '--json', jsonFile], io);
     const result = JSON.parse(readFileSync(jsonFile, 'utf8')) as MatrixResult;
     expect(resultProblems(result)).toEqual([]);
@@ -160,7 +161,9 @@ test('two shards merged equal the single run', async () => {
   // Every account is now unchanged since it converged: the single run and the shards check them without Terraform.
   const single = await cli('drift', '-c', 'accounts.yml');
   expect(single.result.accounts.map((entry) => entry.precheck?.without_terraform)).toEqual([true, true, true]);
-  const [first, second] = await Promise.all([cli('drift', '-c', 'accounts.yml', '--shard', '1/2'), cli('drift', '-c', 'accounts.yml', '--shard', '2/2')]);
+  // Shard jobs run on machines of their own (a work directory each), as one run.
+  const shard = (index: number) => cli('drift', '-c', 'accounts.yml', '--shard', `${index}/2`, '--run-id', 'sharded-drift', '--work-dir', join(dir, `work-shard-${index}`));
+  const [first, second] = await Promise.all([shard(1), shard(2)]);
   expect([first.result.accounts.length, second.result.accounts.length]).toEqual([1, 2]);
   const files = [first, second].map(({ result }, index) => {
     const file = join(dir, `shard-${index + 1}.json`);
@@ -173,8 +176,8 @@ test('two shards merged equal the single run', async () => {
     command: result.command,
     fingerprint: result.fingerprint,
     summary: result.summary,
-    // Timings differ from run to run; everything else must be the same.
-    accounts: result.accounts.map((entry) => ({ ...entry, duration_ms: 0, phases: [] })),
+    // Timings and where each machine kept its log differ; everything else must be the same.
+    accounts: result.accounts.map((entry) => ({ ...entry, duration_ms: 0, phases: [], log_file: undefined })),
   });
   expect(comparable(merged.result)).toEqual(comparable(single.result));
   // And say what a Terraform plan said: no changes, with the same fingerprints.
@@ -272,9 +275,21 @@ test('SIGTERM during apply leaves the state readable and the lock released, and 
   expect(emulator.bucketOutOfBand(STATE_BUCKET).getObjectJson(stateKey(ACCOUNTS.bravo))).toMatchObject({ version: 4 });
   expect(stateLocks()).toEqual([]);
 
-  const rerun = await cli('apply', '-c', 'accounts.yml', '--auto-approve', '--changed-since', 'HEAD');
+  // The re-run's apply succeeds; the refresh after it cannot take the state lock (its third lock: plan, apply,
+  // refresh). Only the apply decides the status.
+  // The re-run applies what a review saw: the record a plan writes, read back by apply --expect.
+  const recordFile = join(dir, 'review-record.json');
+  const reviewedPlan = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD', '--review-record', recordFile);
+  const record = parseReviewRecord(readFileSync(recordFile, 'utf8'), recordFile);
+  expect(record).toMatchObject({ run: reviewedPlan.result.run.id, commit: expect.stringMatching(/^[0-9a-f]{40}$/), config_digest: reviewedPlan.result.run.config_digest });
+  expect(record.accounts).toEqual([{ id: ACCOUNTS.bravo, name: 'bravo', fingerprint: account(reviewedPlan.result, 'bravo').fingerprint, config_digest: account(reviewedPlan.result, 'bravo').config_digest }]);
+  emulator.injectFault({ action: 'PutObject', key: `${stateKey(ACCOUNTS.bravo)}.tflock`, kind: 'AccessDenied', nth: 3 });
+  const rerun = await cli('apply', '-c', 'accounts.yml', '--expect', recordFile, '--changed-since', 'HEAD');
+  emulator.clearFaults();
   expect(rerun.code).toBe(0);
   expect(account(rerun.result, 'bravo').status).toBe('applied');
+  expect(account(rerun.result, 'bravo').warnings).toEqual([expect.stringMatching(/^The changes are applied and in the state, but the refresh after the apply did not finish \(.*state lock.*\)\..*run `terraform refresh` in \S+accounts\/bravo/)]);
+  expect(account(rerun.result, 'bravo').phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'show', 'apply', 'refresh']);
   const after = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD');
   expect(after.code).toBe(0);
   expect(account(after.result, 'bravo')).toMatchObject({ status: 'no_changes', drift: [] });
@@ -295,4 +310,40 @@ test('a second signal kills Terraform at once, and says the lock may be left', a
   expect(account(result, 'bravo')).toMatchObject({ status: 'cancelled', error: { message: expect.stringMatching(/killed before it stopped by itself: check the state lock/) } });
   // What `terraform force-unlock` would do, if the kill left the lock behind.
   for (const lock of stateLocks()) emulator.bucketOutOfBand(STATE_BUCKET).deleteObject(lock);
+});
+
+test('one account\'s trouble never hides the others: a log that cannot be written, a plan whose metadata cannot be saved, a corrupt saved plan', async () => {
+  const work = (name: string, ...path: string[]) => join(dir, 'work', 'accounts', name, ...path);
+  // alpha's log is a directory (it cannot be opened); charlie's plan metadata is one (it cannot be written).
+  rmSync(work('alpha', 'plan.log'), { force: true });
+  mkdirSync(work('alpha', 'plan.log'));
+  rmSync(work('charlie', 'tfplan.meta.json'), { force: true });
+  mkdirSync(work('charlie', 'tfplan.meta.json'));
+  const plannedNow = await cli('plan', '-c', 'accounts.yml');
+  expect(plannedNow.code).toBe(1);
+  // bravo, untouched, is planned as usual whatever the others do.
+  expect(plannedNow.result.accounts.map((entry) => [entry.name, entry.status === 'failed' ? 'failed' : 'planned', entry.error?.phase])).toEqual([
+    ['alpha', 'failed', 'prepare'],
+    ['bravo', 'planned', undefined],
+    ['charlie', 'failed', expect.stringMatching(/^(plan|show)$/)],
+  ]);
+  expect(account(plannedNow.result, 'alpha').error!.message).toMatch(/EISDIR.*plan\.log/);
+  expect(account(plannedNow.result, 'charlie').error!.message).toMatch(/EISDIR.*tfplan\.meta\.json/);
+
+  // The saved plan of bravo is corrupted before the apply: refused as unreadable, not applied, not a crash.
+  writeFileSync(work('bravo', 'tfplan.meta.json'), '{"run_id": "tru');
+  const planFile = join(dir, 'plan-with-trouble.json');
+  writeFileSync(planFile, JSON.stringify(plannedNow.result));
+  const before = emulator.requests.length;
+  const applied = await cli('apply', '-c', 'accounts.yml', '--plan-result', planFile);
+  expect(applied.code).toBe(1);
+  expect(applied.result.accounts.map((entry) => [entry.name, entry.status, entry.error?.message.replace(/\(.*\)/, '(…)')])).toEqual([
+    ['alpha', 'failed', `run ${plannedNow.result.run.id} has no plan for this account`],
+    ['bravo', 'failed', "the saved plan's metadata (…): plan again"],
+    ['charlie', 'failed', "the saved plan's metadata (…): plan again"],
+  ]);
+  // Nothing reached AWS.
+  expect(emulator.requests.slice(before).filter((request) => request.service === 'iam')).toEqual([]);
+  rmSync(work('alpha', 'plan.log'), { recursive: true });
+  rmSync(work('charlie', 'tfplan.meta.json'), { recursive: true });
 });

@@ -13,7 +13,7 @@ import { MatrixResult } from '../engine/result';
 import { assembleResult } from '../engine/result-assembly';
 import { renderDriftIssue, renderDriftResolved } from '../report/drift-issue';
 import { renderJobSummary } from '../report/job-summary';
-import { GITHUB_BODY_LIMIT, parseCommentData, renderPlanComment, reviewedFingerprints } from '../report/pr-comment';
+import { GITHUB_BODY_LIMIT, parseCommentData, renderPlanComment } from '../report/pr-comment';
 import { renderTextReport } from '../report/text-table';
 import { fixtureResult, largeMatrix } from './support/results';
 import { terraformOk } from './support/terraform';
@@ -35,14 +35,16 @@ function expectGolden(name: string, text: string): void {
 }
 
 const markdown = new MarkdownIt({ html: true });
+/** The review record a plan run keeps, as the comment names it. */
+const RECORD = { artifact: 'session-manager-role-review-accounts.yml', sha256: '5eed'.repeat(16) };
 
 test.each([
-  ['plan-comment.md', () => renderPlanComment(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL })],
+  ['plan-comment.md', () => renderPlanComment(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD })],
   ['plan-summary.md', () => renderJobSummary(fixtureResult('plan-mixed'), { config: 'accounts.yml', commit: COMMIT })],
   ['plan-table.txt', () => renderTextReport(fixtureResult('plan-mixed'))],
   ['drift-issue.md', () => renderDriftIssue(fixtureResult('drift-mixed'), { config: 'accounts.yml' }, { checkedAt: '2026-11-23 06:00 UTC', runUrl: RUN_URL })],
   ['drift-resolved.md', () => renderDriftResolved(fixtureResult('drift-mixed'), { checkedAt: '2026-11-24 06:00 UTC', runUrl: RUN_URL })],
-  ['large-plan-comment.md', () => renderPlanComment(largeMatrix(), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL })],
+  ['large-plan-comment.md', () => renderPlanComment(largeMatrix(), { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record: RECORD })],
 ])('%s matches its golden file', (name, render) => {
   expectGolden(name, render());
 });
@@ -56,11 +58,17 @@ describe('a 200-account plan comment', () => {
     for (const account of result.accounts) expect(body).toContain(`| ${account.name} | ${account.id} |`);
   });
 
-  test('records the fingerprint of every account for the apply', () => {
-    const data = parseCommentData(body)!;
-    expect(data).toMatchObject({ config: 'accounts.yml', commit: COMMIT, fingerprint: result.fingerprint });
-    const planned = result.accounts.filter((account) => account.fingerprint);
-    expect(reviewedFingerprints(data)).toEqual(new Map(planned.map((account) => [account.id, account.fingerprint])));
+  test('names the review record the apply checks, in a hidden line that does not grow with the matrix', () => {
+    const record = { artifact: 'session-manager-role-review-accounts.yml', sha256: 'ab'.repeat(32) };
+    const withRecord = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, record });
+    const data = parseCommentData(withRecord)!;
+    expect(data).toEqual({ version: 2, config: 'accounts.yml', commit: COMMIT, run: result.run.id, fingerprint: result.fingerprint, record_sha256: record.sha256 });
+    expect(withRecord).toContain(`artifact \`${record.artifact}\`, SHA-256 \`${record.sha256.slice(0, 12)}\``);
+    const dataLine = withRecord.split('\n').find((line) => line.includes('session-manager-role:plan-data'))!;
+    expect(dataLine.length).toBeLessThan(400);
+    // Without a record, the comment says that a merge applies nothing.
+    expect(parseCommentData(body)).not.toHaveProperty('record_sha256');
+    expect(body).toContain('This run keeps no review record, so a merge applies none of these changes');
   });
 
   test('groups identical plans and calls out every destroyed or replaced resource', () => {
@@ -73,11 +81,11 @@ describe('a 200-account plan comment', () => {
   });
 
   test('shortens, then leaves to the job summary, the details that do not fit, but never the table', () => {
-    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: 25_000 });
-    expect(small.length).toBeLessThanOrEqual(25_000);
+    const small = renderPlanComment(result, { config: 'accounts.yml', commit: COMMIT, runUrl: RUN_URL, maxLength: 19_000 });
+    expect(small.length).toBeLessThanOrEqual(19_000);
     expect(small).toMatch(/The details of \d+ accounts? did not fit in this comment: see the \[job summary\]/);
     for (const account of result.accounts) expect(small).toContain(`| ${account.name} | ${account.id} |`);
-    expect(reviewedFingerprints(parseCommentData(small)!).size).toBe(result.accounts.filter((a) => a.fingerprint).length);
+    expect(parseCommentData(small)).toMatchObject({ commit: COMMIT, fingerprint: result.fingerprint });
   });
 });
 

@@ -75,3 +75,28 @@ test('missing, repeated and overlapping shards, mixed commands and uncovered acc
     ]);
   }
 });
+
+test('shards of different runs, commits or configs are refused, every mismatch named with each shard\'s value', () => {
+  const run = (result: MatrixResult, id: string, commit: string, digest: string): MatrixResult => ({ ...result, run: { ...result.run, id, commit, config_digest: digest } });
+  const [c1, c2] = ['a'.repeat(40), 'b'.repeat(40)];
+  const [d1, d2] = ['1'.repeat(64), '2'.repeat(64)];
+  const attempt = () => mergeResults([run(shardResult(1, 2, [a]), 'gh-41-1', c1, d1), run(shardResult(2, 2, [b, c]), 'gh-42-1', c2, d2)], CONFIG);
+  expect(attempt).toThrow(MergeError);
+  try {
+    attempt();
+  } catch (error) {
+    expect((error as MergeError).problems).toEqual([
+      'the shards are of different runs: shard 1/2: gh-41, shard 2/2: gh-42',
+      `the shards are of different commits: shard 1/2: ${c1}, shard 2/2: ${c2}`,
+      `the shards are of different configs (config digests): shard 1/2: ${d1}, shard 2/2: ${d2}`,
+    ]);
+  }
+});
+
+test('a shard re-run in a later attempt of the same workflow run merges; the run is named by its latest attempt', () => {
+  const commit = 'c'.repeat(40);
+  const digest = '3'.repeat(64);
+  const shard = (result: MatrixResult, id: string): MatrixResult => ({ ...result, run: { ...result.run, id, commit, config_digest: digest } });
+  const merged = mergeResults([shard(shardResult(1, 2, [a]), 'gh-41-1'), shard(shardResult(2, 2, [b, c]), 'gh-41-2')], CONFIG);
+  expect(merged.run).toMatchObject({ id: 'gh-41-2', commit, config_digest: digest });
+});

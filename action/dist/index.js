@@ -5,12 +5,12 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __esm = (fn, res, err) => function __init() {
-  if (err) throw err[0];
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
   try {
     return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
   } catch (e5) {
-    throw err = [e5], e5;
+    throw err2 = [e5], e5;
   }
 };
 var __commonJS = (cb, mod) => function __require() {
@@ -90,10 +90,10 @@ var require_tunnel = __commonJS({
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
         var options2 = toOptions(host, port, localAddress);
-        for (var i5 = 0, len = self2.requests.length; i5 < len; ++i5) {
-          var pending = self2.requests[i5];
+        for (var i6 = 0, len = self2.requests.length; i6 < len; ++i6) {
+          var pending = self2.requests[i6];
           if (pending.host === options2.host && pending.port === options2.port) {
-            self2.requests.splice(i5, 1);
+            self2.requests.splice(i6, 1);
             pending.request.onSocket(socket);
             return;
           }
@@ -118,7 +118,7 @@ var require_tunnel = __commonJS({
         function onFree() {
           self2.emit("free", socket, options);
         }
-        function onCloseOrRemove(err) {
+        function onCloseOrRemove(err2) {
           self2.removeSocket(socket);
           socket.removeListener("free", onFree);
           socket.removeListener("close", onCloseOrRemove);
@@ -239,8 +239,8 @@ var require_tunnel = __commonJS({
       return host;
     }
     function mergeOptions(target) {
-      for (var i5 = 1, len = arguments.length; i5 < len; ++i5) {
-        var overrides = arguments[i5];
+      for (var i6 = 1, len = arguments.length; i6 < len; ++i6) {
+        var overrides = arguments[i6];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
           for (var j5 = 0, keyLen = keys.length; j5 < keyLen; ++j5) {
@@ -812,8 +812,8 @@ var require_constants = __commonJS({
       "X-Requested-With",
       "X-XSS-Protection"
     ];
-    for (let i5 = 0; i5 < wellknownHeaderNames.length; ++i5) {
-      const key = wellknownHeaderNames[i5];
+    for (let i6 = 0; i6 < wellknownHeaderNames.length; ++i6) {
+      const key = wellknownHeaderNames[i6];
       const lowerCasedKey = key.toLowerCase();
       headerNameLowerCasedRecord[key] = headerNameLowerCasedRecord[lowerCasedKey] = lowerCasedKey;
     }
@@ -954,8 +954,8 @@ var require_tree = __commonJS({
       }
     };
     var tree = new TernarySearchTree();
-    for (let i5 = 0; i5 < wellknownHeaderNames.length; ++i5) {
-      const key = headerNameLowerCasedRecord[wellknownHeaderNames[i5]];
+    for (let i6 = 0; i6 < wellknownHeaderNames.length; ++i6) {
+      const key = headerNameLowerCasedRecord[wellknownHeaderNames[i6]];
       tree.insert(key, key);
     }
     module2.exports = {
@@ -1148,7 +1148,7 @@ var require_util = __commonJS({
     function isDestroyed(body) {
       return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
+    function destroy(stream2, err2) {
       if (stream2 == null || !isStream(stream2) || isDestroyed(stream2)) {
         return;
       }
@@ -1156,10 +1156,10 @@ var require_util = __commonJS({
         if (Object.getPrototypeOf(stream2).constructor === IncomingMessage) {
           stream2.socket = null;
         }
-        stream2.destroy(err);
-      } else if (err) {
+        stream2.destroy(err2);
+      } else if (err2) {
         queueMicrotask(() => {
-          stream2.emit("error", err);
+          stream2.emit("error", err2);
         });
       }
       if (stream2.destroyed !== true) {
@@ -1179,21 +1179,21 @@ var require_util = __commonJS({
     }
     function parseHeaders(headers, obj) {
       if (obj === void 0) obj = {};
-      for (let i5 = 0; i5 < headers.length; i5 += 2) {
-        const key = headerNameToString(headers[i5]);
+      for (let i6 = 0; i6 < headers.length; i6 += 2) {
+        const key = headerNameToString(headers[i6]);
         let val = obj[key];
         if (val) {
           if (typeof val === "string") {
             val = [val];
             obj[key] = val;
           }
-          val.push(headers[i5 + 1].toString("utf8"));
+          val.push(headers[i6 + 1].toString("utf8"));
         } else {
-          const headersValue = headers[i5 + 1];
+          const headersValue = headers[i6 + 1];
           if (typeof headersValue === "string") {
             obj[key] = headersValue;
           } else {
-            obj[key] = Array.isArray(headersValue) ? headersValue.map((x) => x.toString("utf8")) : headersValue.toString("utf8");
+            obj[key] = Array.isArray(headersValue) ? headersValue.map((x2) => x2.toString("utf8")) : headersValue.toString("utf8");
           }
         }
       }
@@ -1358,8 +1358,8 @@ var require_util = __commonJS({
       if (characters.length === 0) {
         return false;
       }
-      for (let i5 = 0; i5 < characters.length; ++i5) {
-        if (!isTokenCharCode(characters.charCodeAt(i5))) {
+      for (let i6 = 0; i6 < characters.length; ++i6) {
+        if (!isTokenCharCode(characters.charCodeAt(i6))) {
           return false;
         }
       }
@@ -1390,12 +1390,12 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest2(client, request2, err) {
+    function errorRequest2(client, request2, err2) {
       try {
-        request2.onError(err);
+        request2.onError(err2);
         assert(request2.aborted);
-      } catch (err2) {
-        client.emit("error", err2);
+      } catch (err3) {
+        client.emit("error", err3);
       }
     }
     var kEnumerableProperty = /* @__PURE__ */ Object.create(null);
@@ -1640,8 +1640,8 @@ var require_diagnostics = __commonJS({
           reason
         );
       });
-      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
-        websocketDebuglog("connection errored - %s", err.message);
+      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err2) => {
+        websocketDebuglog("connection errored - %s", err2.message);
       });
       diagnosticsChannel.channel("undici:websocket:ping").subscribe((evt) => {
         websocketDebuglog("ping received");
@@ -1746,11 +1746,11 @@ var require_request = __commonJS({
             };
             this.body.on("end", this.endHandler);
           }
-          this.errorHandler = (err) => {
+          this.errorHandler = (err2) => {
             if (this.abort) {
-              this.abort(err);
+              this.abort(err2);
             } else {
-              this.error = err;
+              this.error = err2;
             }
           };
           this.body.on("error", this.errorHandler);
@@ -1784,8 +1784,8 @@ var require_request = __commonJS({
           if (headers.length % 2 !== 0) {
             throw new InvalidArgumentError("headers array must be even");
           }
-          for (let i5 = 0; i5 < headers.length; i5 += 2) {
-            processHeader(this, headers[i5], headers[i5 + 1]);
+          for (let i6 = 0; i6 < headers.length; i6 += 2) {
+            processHeader(this, headers[i6], headers[i6 + 1]);
           }
         } else if (headers && typeof headers === "object") {
           if (headers[Symbol.iterator]) {
@@ -1797,8 +1797,8 @@ var require_request = __commonJS({
             }
           } else {
             const keys = Object.keys(headers);
-            for (let i5 = 0; i5 < keys.length; ++i5) {
-              processHeader(this, keys[i5], headers[keys[i5]]);
+            for (let i6 = 0; i6 < keys.length; ++i6) {
+              processHeader(this, keys[i6], headers[keys[i6]]);
             }
           }
         } else if (headers != null) {
@@ -1815,8 +1815,8 @@ var require_request = __commonJS({
         if (this[kHandler].onBodySent) {
           try {
             return this[kHandler].onBodySent(chunk);
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1827,8 +1827,8 @@ var require_request = __commonJS({
         if (this[kHandler].onRequestSent) {
           try {
             return this[kHandler].onRequestSent();
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1853,8 +1853,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onHeaders(statusCode, headers, resume, statusText);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
         }
       }
       onData(chunk) {
@@ -1862,8 +1862,8 @@ var require_request = __commonJS({
         assert(!this.completed);
         try {
           return this[kHandler].onData(chunk);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
           return false;
         }
       }
@@ -1937,8 +1937,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onComplete(trailers);
-        } catch (err) {
-          this.onError(err);
+        } catch (err2) {
+          this.onError(err2);
         }
       }
       onError(error3) {
@@ -1982,18 +1982,18 @@ var require_request = __commonJS({
       }
       if (Array.isArray(val)) {
         const arr = [];
-        for (let i5 = 0; i5 < val.length; i5++) {
-          if (typeof val[i5] === "string") {
-            if (!isValidHeaderValue(val[i5])) {
+        for (let i6 = 0; i6 < val.length; i6++) {
+          if (typeof val[i6] === "string") {
+            if (!isValidHeaderValue(val[i6])) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
-            arr.push(val[i5]);
-          } else if (val[i5] === null) {
+            arr.push(val[i6]);
+          } else if (val[i6] === null) {
             arr.push("");
-          } else if (typeof val[i5] === "object") {
+          } else if (typeof val[i6] === "object") {
             throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
-            const str = `${val[i5]}`;
+            const str = `${val[i6]}`;
             if (!isValidHeaderValue(str)) {
               throw new InvalidArgumentError(`invalid ${key} header`);
             }
@@ -2156,8 +2156,8 @@ var require_dispatcher_base = __commonJS({
       }
       set interceptors(newInterceptors) {
         if (newInterceptors) {
-          for (let i5 = newInterceptors.length - 1; i5 >= 0; i5--) {
-            const interceptor = this[kInterceptors][i5];
+          for (let i6 = newInterceptors.length - 1; i6 >= 0; i6--) {
+            const interceptor = this[kInterceptors][i6];
             if (typeof interceptor !== "function") {
               throw new InvalidArgumentError("interceptor must be an function");
             }
@@ -2168,8 +2168,8 @@ var require_dispatcher_base = __commonJS({
       close(callback) {
         if (callback === void 0) {
           return new Promise((resolve4, reject) => {
-            this.close((err, data) => {
-              return err ? reject(err) : resolve4(data);
+            this.close((err2, data) => {
+              return err2 ? reject(err2) : resolve4(data);
             });
           });
         }
@@ -2193,25 +2193,25 @@ var require_dispatcher_base = __commonJS({
         const onClosed = () => {
           const callbacks = this[kOnClosed];
           this[kOnClosed] = null;
-          for (let i5 = 0; i5 < callbacks.length; i5++) {
-            callbacks[i5](null, null);
+          for (let i6 = 0; i6 < callbacks.length; i6++) {
+            callbacks[i6](null, null);
           }
         };
         this[kClose]().then(() => this.destroy()).then(() => {
           queueMicrotask(onClosed);
         });
       }
-      destroy(err, callback) {
-        if (typeof err === "function") {
-          callback = err;
-          err = null;
+      destroy(err2, callback) {
+        if (typeof err2 === "function") {
+          callback = err2;
+          err2 = null;
         }
         if (callback === void 0) {
           return new Promise((resolve4, reject) => {
-            this.destroy(err, (err2, data) => {
-              return err2 ? (
+            this.destroy(err2, (err3, data) => {
+              return err3 ? (
                 /* istanbul ignore next: should never error */
-                reject(err2)
+                reject(err3)
               ) : resolve4(data);
             });
           });
@@ -2227,8 +2227,8 @@ var require_dispatcher_base = __commonJS({
           }
           return;
         }
-        if (!err) {
-          err = new ClientDestroyedError();
+        if (!err2) {
+          err2 = new ClientDestroyedError();
         }
         this[kDestroyed] = true;
         this[kOnDestroyed] = this[kOnDestroyed] || [];
@@ -2236,11 +2236,11 @@ var require_dispatcher_base = __commonJS({
         const onDestroyed = () => {
           const callbacks = this[kOnDestroyed];
           this[kOnDestroyed] = null;
-          for (let i5 = 0; i5 < callbacks.length; i5++) {
-            callbacks[i5](null, null);
+          for (let i6 = 0; i6 < callbacks.length; i6++) {
+            callbacks[i6](null, null);
           }
         };
-        this[kDestroy](err).then(() => {
+        this[kDestroy](err2).then(() => {
           queueMicrotask(onDestroyed);
         });
       }
@@ -2250,8 +2250,8 @@ var require_dispatcher_base = __commonJS({
           return this[kDispatch](opts, handler2);
         }
         let dispatch = this[kDispatch].bind(this);
-        for (let i5 = this[kInterceptors].length - 1; i5 >= 0; i5--) {
-          dispatch = this[kInterceptors][i5](dispatch);
+        for (let i6 = this[kInterceptors].length - 1; i6 >= 0; i6--) {
+          dispatch = this[kInterceptors][i6](dispatch);
         }
         this[kInterceptedDispatch] = dispatch;
         return dispatch(opts, handler2);
@@ -2271,11 +2271,11 @@ var require_dispatcher_base = __commonJS({
             throw new ClientClosedError();
           }
           return this[kInterceptedDispatch](opts, handler2);
-        } catch (err) {
+        } catch (err2) {
           if (typeof handler2.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
           }
-          handler2.onError(err);
+          handler2.onError(err2);
           return false;
         }
       }
@@ -2584,14 +2584,14 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname;
+          const sessionKey = servername || hostname2;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -2607,7 +2607,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname
+            host: hostname2
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -2621,14 +2621,14 @@ var require_connect = __commonJS({
             ...options,
             localAddress,
             port,
-            host: hostname
+            host: hostname2
           });
         }
         if (options.keepAlive == null || options.keepAlive) {
           const keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
+        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
@@ -2636,12 +2636,12 @@ var require_connect = __commonJS({
             callback = null;
             cb(null, this);
           }
-        }).on("error", function(err) {
+        }).on("error", function(err2) {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
             const cb = callback;
             callback = null;
-            cb(err);
+            cb(err2);
           }
         });
         return socket;
@@ -2895,9 +2895,9 @@ var require_constants2 = __commonJS({
       FINISH2[FINISH2["UNSAFE"] = 2] = "UNSAFE";
     })(FINISH = exports2.FINISH || (exports2.FINISH = {}));
     exports2.ALPHA = [];
-    for (let i5 = "A".charCodeAt(0); i5 <= "Z".charCodeAt(0); i5++) {
-      exports2.ALPHA.push(String.fromCharCode(i5));
-      exports2.ALPHA.push(String.fromCharCode(i5 + 32));
+    for (let i6 = "A".charCodeAt(0); i6 <= "Z".charCodeAt(0); i6++) {
+      exports2.ALPHA.push(String.fromCharCode(i6));
+      exports2.ALPHA.push(String.fromCharCode(i6 + 32));
     }
     exports2.NUM_MAP = {
       0: 0,
@@ -2983,8 +2983,8 @@ var require_constants2 = __commonJS({
       "~"
     ].concat(exports2.ALPHANUM);
     exports2.URL_CHAR = exports2.STRICT_URL_CHAR.concat(["	", "\f"]);
-    for (let i5 = 128; i5 <= 255; i5++) {
-      exports2.URL_CHAR.push(i5);
+    for (let i6 = 128; i6 <= 255; i6++) {
+      exports2.URL_CHAR.push(i6);
     }
     exports2.HEX = exports2.NUM.concat(["a", "b", "c", "d", "e", "f", "A", "B", "C", "D", "E", "F"]);
     exports2.STRICT_TOKEN = [
@@ -3006,9 +3006,9 @@ var require_constants2 = __commonJS({
     ].concat(exports2.ALPHANUM);
     exports2.TOKEN = exports2.STRICT_TOKEN.concat([" "]);
     exports2.HEADER_CHARS = ["	"];
-    for (let i5 = 32; i5 <= 255; i5++) {
-      if (i5 !== 127) {
-        exports2.HEADER_CHARS.push(i5);
+    for (let i6 = 32; i6 <= 255; i6++) {
+      if (i6 !== 127) {
+        exports2.HEADER_CHARS.push(i6);
       }
     }
     exports2.CONNECTION_TOKEN_CHARS = exports2.HEADER_CHARS.filter((c5) => c5 !== 44);
@@ -3402,15 +3402,15 @@ var require_data_url = __commonJS({
       const length = input.length;
       const output = new Uint8Array(length);
       let j5 = 0;
-      for (let i5 = 0; i5 < length; ++i5) {
-        const byte = input[i5];
+      for (let i6 = 0; i6 < length; ++i6) {
+        const byte = input[i6];
         if (byte !== 37) {
           output[j5++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input[i5 + 1]) && isHexCharByte(input[i5 + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input[i6 + 1]) && isHexCharByte(input[i6 + 2]))) {
           output[j5++] = 37;
         } else {
-          output[j5++] = hexByteToNumber(input[i5 + 1]) << 4 | hexByteToNumber(input[i5 + 2]);
-          i5 += 2;
+          output[j5++] = hexByteToNumber(input[i6 + 1]) << 4 | hexByteToNumber(input[i6 + 2]);
+          i6 += 2;
         }
       }
       return length === j5 ? output : output.subarray(0, j5);
@@ -3596,13 +3596,13 @@ var require_data_url = __commonJS({
         return String.fromCharCode.apply(null, input);
       }
       let result = "";
-      let i5 = 0;
+      let i6 = 0;
       let addition = (2 << 15) - 1;
-      while (i5 < length) {
-        if (i5 + addition > length) {
-          addition = length - i5;
+      while (i6 < length) {
+        if (i6 + addition > length) {
+          addition = length - i6;
         }
-        result += String.fromCharCode.apply(null, input.subarray(i5, i5 += addition));
+        result += String.fromCharCode.apply(null, input.subarray(i6, i6 += addition));
       }
       return result;
     }
@@ -3691,15 +3691,15 @@ var require_webidl = __commonJS({
     webidl.brandCheck = function(V, I, opts) {
       if (opts?.strict !== false) {
         if (!(V instanceof I)) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       } else {
         if (V?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       }
     };
@@ -3759,44 +3759,44 @@ var require_webidl = __commonJS({
         lowerBound = Math.pow(-2, bitLength) - 1;
         upperBound = Math.pow(2, bitLength - 1) - 1;
       }
-      let x = Number(V);
-      if (x === 0) {
-        x = 0;
+      let x2 = Number(V);
+      if (x2 === 0) {
+        x2 = 0;
       }
       if (opts?.enforceRange === true) {
-        if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+        if (Number.isNaN(x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
             message: `Could not convert ${webidl.util.Stringify(V)} to an integer.`
           });
         }
-        x = webidl.util.IntegerPart(x);
-        if (x < lowerBound || x > upperBound) {
+        x2 = webidl.util.IntegerPart(x2);
+        if (x2 < lowerBound || x2 > upperBound) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Value must be between ${lowerBound}-${upperBound}, got ${x}.`
+            message: `Value must be between ${lowerBound}-${upperBound}, got ${x2}.`
           });
         }
-        return x;
+        return x2;
       }
-      if (!Number.isNaN(x) && opts?.clamp === true) {
-        x = Math.min(Math.max(x, lowerBound), upperBound);
-        if (Math.floor(x) % 2 === 0) {
-          x = Math.floor(x);
+      if (!Number.isNaN(x2) && opts?.clamp === true) {
+        x2 = Math.min(Math.max(x2, lowerBound), upperBound);
+        if (Math.floor(x2) % 2 === 0) {
+          x2 = Math.floor(x2);
         } else {
-          x = Math.ceil(x);
+          x2 = Math.ceil(x2);
         }
-        return x;
+        return x2;
       }
-      if (Number.isNaN(x) || x === 0 && Object.is(0, x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+      if (Number.isNaN(x2) || x2 === 0 && Object.is(0, x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
         return 0;
       }
-      x = webidl.util.IntegerPart(x);
-      x = x % Math.pow(2, bitLength);
-      if (signedness === "signed" && x >= Math.pow(2, bitLength) - 1) {
-        return x - Math.pow(2, bitLength);
+      x2 = webidl.util.IntegerPart(x2);
+      x2 = x2 % Math.pow(2, bitLength);
+      if (signedness === "signed" && x2 >= Math.pow(2, bitLength) - 1) {
+        return x2 - Math.pow(2, bitLength);
       }
-      return x;
+      return x2;
     };
     webidl.util.IntegerPart = function(n3) {
       const r5 = Math.floor(Math.abs(n3));
@@ -3875,12 +3875,12 @@ var require_webidl = __commonJS({
         return result;
       };
     };
-    webidl.interfaceConverter = function(i5) {
+    webidl.interfaceConverter = function(i6) {
       return (V, prefix, argument, opts) => {
-        if (opts?.strict !== false && !(V instanceof i5)) {
+        if (opts?.strict !== false && !(V instanceof i6)) {
           throw webidl.errors.exception({
             header: prefix,
-            message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${i5.name}.`
+            message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${i6.name}.`
           });
         }
         return V;
@@ -3948,39 +3948,39 @@ var require_webidl = __commonJS({
       return String(V);
     };
     webidl.converters.ByteString = function(V, prefix, argument) {
-      const x = webidl.converters.DOMString(V, prefix, argument);
-      for (let index = 0; index < x.length; index++) {
-        if (x.charCodeAt(index) > 255) {
+      const x2 = webidl.converters.DOMString(V, prefix, argument);
+      for (let index = 0; index < x2.length; index++) {
+        if (x2.charCodeAt(index) > 255) {
           throw new TypeError(
-            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x.charCodeAt(index)} which is greater than 255.`
+            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x2.charCodeAt(index)} which is greater than 255.`
           );
         }
       }
-      return x;
+      return x2;
     };
     webidl.converters.USVString = toUSVString;
     webidl.converters.boolean = function(V) {
-      const x = Boolean(V);
-      return x;
+      const x2 = Boolean(V);
+      return x2;
     };
     webidl.converters.any = function(V) {
       return V;
     };
     webidl.converters["long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned short"] = function(V, prefix, argument, opts) {
-      const x = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
+      return x2;
     };
     webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
       if (webidl.util.Type(V) !== "Object" || !types.isAnyArrayBuffer(V)) {
@@ -4123,8 +4123,8 @@ var require_util2 = __commonJS({
       return location;
     }
     function isValidEncodedURL(url) {
-      for (let i5 = 0; i5 < url.length; ++i5) {
-        const code = url.charCodeAt(i5);
+      for (let i6 = 0; i6 < url.length; ++i6) {
+        const code = url.charCodeAt(i6);
         if (code > 126 || // Non-US-ASCII + DEL
         code < 32) {
           return false;
@@ -4149,8 +4149,8 @@ var require_util2 = __commonJS({
       return object instanceof Error || (object?.constructor?.name === "Error" || object?.constructor?.name === "DOMException");
     }
     function isValidReasonPhrase(statusText) {
-      for (let i5 = 0; i5 < statusText.length; ++i5) {
-        const c5 = statusText.charCodeAt(i5);
+      for (let i6 = 0; i6 < statusText.length; ++i6) {
+        const c5 = statusText.charCodeAt(i6);
         if (!(c5 === 9 || // HTAB
         c5 >= 32 && c5 <= 126 || // SP / VCHAR
         c5 >= 128 && c5 <= 255)) {
@@ -4168,8 +4168,8 @@ var require_util2 = __commonJS({
       const policyHeader = (headersList.get("referrer-policy", true) ?? "").split(",");
       let policy = "";
       if (policyHeader.length > 0) {
-        for (let i5 = policyHeader.length; i5 !== 0; i5--) {
-          const token = policyHeader[i5 - 1].trim();
+        for (let i6 = policyHeader.length; i6 !== 0; i6--) {
+          const token = policyHeader[i6 - 1].trim();
           if (referrerPolicyTokens.has(token)) {
             policy = token;
             break;
@@ -4425,8 +4425,8 @@ var require_util2 = __commonJS({
       if (algorithm[3] === "5") {
         return algorithm;
       }
-      for (let i5 = 1; i5 < metadataList.length; ++i5) {
-        const metadata = metadataList[i5];
+      for (let i6 = 1; i6 < metadataList.length; ++i6) {
+        const metadata = metadataList[i6];
         if (metadata.algo[3] === "5") {
           algorithm = "sha512";
           break;
@@ -4443,9 +4443,9 @@ var require_util2 = __commonJS({
         return metadataList;
       }
       let pos2 = 0;
-      for (let i5 = 0; i5 < metadataList.length; ++i5) {
-        if (metadataList[i5].algo === algorithm) {
-          metadataList[pos2++] = metadataList[i5];
+      for (let i6 = 0; i6 < metadataList.length; ++i6) {
+        if (metadataList[i6].algo === algorithm) {
+          metadataList[pos2++] = metadataList[i6];
         }
       }
       metadataList.length = pos2;
@@ -4455,9 +4455,9 @@ var require_util2 = __commonJS({
       if (actualValue.length !== expectedValue.length) {
         return false;
       }
-      for (let i5 = 0; i5 < actualValue.length; ++i5) {
-        if (actualValue[i5] !== expectedValue[i5]) {
-          if (actualValue[i5] === "+" && expectedValue[i5] === "-" || actualValue[i5] === "/" && expectedValue[i5] === "_") {
+      for (let i6 = 0; i6 < actualValue.length; ++i6) {
+        if (actualValue[i6] !== expectedValue[i6]) {
+          if (actualValue[i6] === "+" && expectedValue[i6] === "-" || actualValue[i6] === "/" && expectedValue[i6] === "_") {
             continue;
           }
           return false;
@@ -4652,9 +4652,9 @@ var require_util2 = __commonJS({
       try {
         controller.close();
         controller.byobRequest?.respond(0);
-      } catch (err) {
-        if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
-          throw err;
+      } catch (err2) {
+        if (!err2.message.includes("Controller is already closed") && !err2.message.includes("ReadableStream is already closed")) {
+          throw err2;
         }
       }
     }
@@ -4787,7 +4787,7 @@ var require_util2 = __commonJS({
           this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
-          this._inflateStream.on("error", (err) => this.destroy(err));
+          this._inflateStream.on("error", (err2) => this.destroy(err2));
         }
         this._inflateStream.write(chunk, encoding, callback);
       }
@@ -5190,8 +5190,8 @@ var require_formdata_parser = __commonJS({
     var dd = Buffer.from("--");
     var ddcrlf = Buffer.from("--\r\n");
     function isAsciiString(chars2) {
-      for (let i5 = 0; i5 < chars2.length; ++i5) {
-        if ((chars2.charCodeAt(i5) & ~127) !== 0) {
+      for (let i6 = 0; i6 < chars2.length; ++i6) {
+        if ((chars2.charCodeAt(i6) & ~127) !== 0) {
           return false;
         }
       }
@@ -5202,8 +5202,8 @@ var require_formdata_parser = __commonJS({
       if (length < 27 || length > 70) {
         return false;
       }
-      for (let i5 = 0; i5 < length; ++i5) {
-        const cp = boundary.charCodeAt(i5);
+      for (let i6 = 0; i6 < length; ++i6) {
+        const cp = boundary.charCodeAt(i6);
         if (!(cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 39 || cp === 45 || cp === 95)) {
           return false;
         }
@@ -5410,8 +5410,8 @@ var require_formdata_parser = __commonJS({
       if (buffer.length < start.length) {
         return false;
       }
-      for (let i5 = 0; i5 < start.length; i5++) {
-        if (start[i5] !== buffer[position.position + i5]) {
+      for (let i6 = 0; i6 < start.length; i6++) {
+        if (start[i6] !== buffer[position.position + i6]) {
           return false;
         }
       }
@@ -5451,9 +5451,9 @@ var require_body = __commonJS({
     var random;
     try {
       const crypto3 = require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      random = (max2) => crypto3.randomInt(0, max2);
     } catch {
-      random = (max) => Math.floor(Math.random(max));
+      random = (max2) => Math.floor(Math.random(max2));
     }
     var textEncoder2 = new TextEncoder();
     function noop4() {
@@ -5659,17 +5659,17 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                   if (parsed === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
-                  const fd = new FormData();
-                  fd[kState] = parsed;
-                  return fd;
+                  const fd2 = new FormData();
+                  fd2[kState] = parsed;
+                  return fd2;
                 }
                 case "application/x-www-form-urlencoded": {
                   const entries = new URLSearchParams(value.toString());
-                  const fd = new FormData();
+                  const fd2 = new FormData();
                   for (const [name, value2] of entries) {
-                    fd.append(name, value2);
+                    fd2.append(name, value2);
                   }
-                  return fd;
+                  return fd2;
                 }
               }
             }
@@ -5955,8 +5955,8 @@ var require_client_h1 = __commonJS({
             currentBufferRef = data;
             currentParser = this;
             ret = llhttp.llhttp_execute(this.ptr, currentBufferPtr, data.length);
-          } catch (err) {
-            throw err;
+          } catch (err2) {
+            throw err2;
           } finally {
             currentParser = null;
             currentBufferRef = null;
@@ -5973,8 +5973,8 @@ var require_client_h1 = __commonJS({
               throw this.createError(ret, body);
             }
           }
-        } catch (err) {
-          util.destroy(socket, err);
+        } catch (err2) {
+          util.destroy(socket, err2);
         }
       }
       finish() {
@@ -6291,9 +6291,9 @@ var require_client_h1 = __commonJS({
       socket[kIdleSocketValidationTimeout] = null;
       socket[kSocketUsed] = false;
       socket[kParser] = new Parser2(client, socket, llhttpInstance);
-      addListener(socket, "error", function(err) {
+      addListener(socket, "error", function(err2) {
         const parser = this[kParser];
-        if (err.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
+        if (err2.code === "ECONNRESET" && parser.statusCode && !parser.shouldKeepAlive) {
           const parserErr = parser.finish();
           if (parserErr) {
             this[kError] = parserErr;
@@ -6301,8 +6301,8 @@ var require_client_h1 = __commonJS({
           }
           return;
         }
-        this[kError] = err;
-        this[kClient][kOnError](err);
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       addListener(socket, "readable", function() {
         const parser = this[kParser];
@@ -6332,24 +6332,24 @@ var require_client_h1 = __commonJS({
           this[kParser].destroy();
           this[kParser] = null;
         }
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client2[kSocket] = null;
         client2[kHTTPContext] = null;
         if (client2.destroyed) {
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
-          for (let i5 = 0; i5 < requests.length; i5++) {
-            const request2 = requests[i5];
-            util.errorRequest(client2, request2, err);
+          for (let i6 = 0; i6 < requests.length; i6++) {
+            const request2 = requests[i6];
+            util.errorRequest(client2, request2, err2);
           }
-        } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
+        } else if (client2[kRunning] > 0 && err2.code !== "UND_ERR_INFO") {
           const request2 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request2, err);
+          util.errorRequest(client2, request2, err2);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert(client2[kRunning] === 0);
-        client2.emit("disconnect", client2[kUrl], [client2], err);
+        client2.emit("disconnect", client2[kUrl], [client2], err2);
         client2[kResume]();
       });
       let closed = false;
@@ -6365,11 +6365,11 @@ var require_client_h1 = __commonJS({
         resume() {
           resumeH1(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -6523,8 +6523,8 @@ var require_client_h1 = __commonJS({
       };
       try {
         request2.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request2, err);
+      } catch (err2) {
+        util.errorRequest(client, request2, err2);
       }
       if (request2.aborted) {
         return false;
@@ -6566,8 +6566,8 @@ upgrade: ${upgrade}\r
           const key = headers[n3 + 0];
           const val = headers[n3 + 1];
           if (Array.isArray(val)) {
-            for (let i5 = 0; i5 < val.length; i5++) {
-              header += `${key}: ${val[i5]}\r
+            for (let i6 = 0; i6 < val.length; i6++) {
+              header += `${key}: ${val[i6]}\r
 `;
             }
           } else {
@@ -6610,8 +6610,8 @@ upgrade: ${upgrade}\r
           if (!writer.write(chunk) && this.pause) {
             this.pause();
           }
-        } catch (err) {
-          util.destroy(this, err);
+        } catch (err2) {
+          util.destroy(this, err2);
         }
       };
       const onDrain = function() {
@@ -6627,11 +6627,11 @@ upgrade: ${upgrade}\r
           body.removeListener("error", onFinished);
         });
         if (!finished) {
-          const err = new RequestAbortedError();
-          queueMicrotask(() => onFinished(err));
+          const err2 = new RequestAbortedError();
+          queueMicrotask(() => onFinished(err2));
         }
       };
-      const onFinished = function(err) {
+      const onFinished = function(err2) {
         if (finished) {
           return;
         }
@@ -6639,16 +6639,16 @@ upgrade: ${upgrade}\r
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
-        if (!err) {
+        if (!err2) {
           try {
             writer.end();
           } catch (er) {
-            err = er;
+            err2 = er;
           }
         }
-        writer.destroy(err);
-        if (err && (err.code !== "UND_ERR_INFO" || err.message !== "reset")) {
-          util.destroy(body, err);
+        writer.destroy(err2);
+        if (err2 && (err2.code !== "UND_ERR_INFO" || err2.message !== "reset")) {
+          util.destroy(body, err2);
         } else {
           util.destroy(body);
         }
@@ -6694,8 +6694,8 @@ upgrade: ${upgrade}\r
         }
         request2.onRequestSent();
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
@@ -6717,8 +6717,8 @@ upgrade: ${upgrade}\r
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
@@ -6751,8 +6751,8 @@ upgrade: ${upgrade}\r
           }
         }
         writer.end();
-      } catch (err) {
-        writer.destroy(err);
+      } catch (err2) {
+        writer.destroy(err2);
       } finally {
         socket.off("close", onDrain).off("drain", onDrain);
       }
@@ -6855,12 +6855,12 @@ ${len.toString(16)}\r
         }
         client[kResume]();
       }
-      destroy(err) {
+      destroy(err2) {
         const { socket, client, abort } = this;
         socket[kWriting] = false;
-        if (err) {
+        if (err2) {
           assert(client[kRunning] <= 1, "pipeline should only contain this request");
-          abort(err);
+          abort(err2);
         }
       }
     };
@@ -6960,36 +6960,36 @@ var require_client_h2 = __commonJS({
       util.addListener(session, "close", function() {
         const { [kClient]: client2 } = this;
         const { [kSocket]: socket2 } = client2;
-        const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
+        const err2 = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
         client2[kHTTP2Session] = null;
         if (client2.destroyed) {
           assert(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
-          for (let i5 = 0; i5 < requests.length; i5++) {
-            const request2 = requests[i5];
-            util.errorRequest(client2, request2, err);
+          for (let i6 = 0; i6 < requests.length; i6++) {
+            const request2 = requests[i6];
+            util.errorRequest(client2, request2, err2);
           }
         }
       });
       session.unref();
       client[kHTTP2Session] = session;
       socket[kHTTP2Session] = session;
-      util.addListener(socket, "error", function(err) {
-        this[kError] = err;
-        this[kClient][kOnError](err);
+      util.addListener(socket, "error", function(err2) {
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       util.addListener(socket, "end", function() {
         util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
       });
       util.addListener(socket, "close", function() {
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client[kSocket] = null;
         if (this[kHTTP2Session] != null) {
-          this[kHTTP2Session].destroy(err);
+          this[kHTTP2Session].destroy(err2);
         }
         client[kPendingIdx] = client[kRunningIdx];
         assert(client[kRunning] === 0);
-        client.emit("disconnect", client[kUrl], [client], err);
+        client.emit("disconnect", client[kUrl], [client], err2);
         client[kResume]();
       });
       let closed = false;
@@ -7005,11 +7005,11 @@ var require_client_h2 = __commonJS({
         resume() {
           resumeH2(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -7032,40 +7032,40 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function onHttp2SessionError(err) {
-      this[kSocket][kError] = err;
-      this[kClient][kOnError](err);
+    function onHttp2SessionError(err2) {
+      this[kSocket][kError] = err2;
+      this[kClient][kOnError](err2);
     }
     function onHttp2FrameError(type, code, id) {
       if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
-        this[kSocket][kError] = err;
-        this[kClient][kOnError](err);
+        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
+        this[kSocket][kError] = err2;
+        this[kClient][kOnError](err2);
       }
     }
     function onHttp2SessionEnd() {
-      const err = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
-      this.destroy(err);
-      util.destroy(this[kSocket], err);
+      const err2 = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
+      this.destroy(err2);
+      util.destroy(this[kSocket], err2);
     }
     function onHTTP2GoAway(code) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
+      const err2 = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
       if (this[kHTTP2Session] != null) {
-        this[kHTTP2Session].destroy(err);
+        this[kHTTP2Session].destroy(err2);
         this[kHTTP2Session] = null;
       }
-      util.destroy(this[kSocket], err);
+      util.destroy(this[kSocket], err2);
       if (client[kRunningIdx] < client[kQueue].length) {
         const request2 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request2, err2);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert(client[kRunning] === 0);
-      client.emit("disconnect", client[kUrl], [client], err);
+      client.emit("disconnect", client[kUrl], [client], err2);
       client[kResume]();
     }
     function shouldSendContentLength(method) {
@@ -7084,11 +7084,11 @@ var require_client_h2 = __commonJS({
         const key = reqHeaders[n3 + 0];
         const val = reqHeaders[n3 + 1];
         if (Array.isArray(val)) {
-          for (let i5 = 0; i5 < val.length; i5++) {
+          for (let i6 = 0; i6 < val.length; i6++) {
             if (headers[key]) {
-              headers[key] += `,${val[i5]}`;
+              headers[key] += `,${val[i6]}`;
             } else {
-              headers[key] = val[i5];
+              headers[key] = val[i6];
             }
           }
         } else {
@@ -7096,8 +7096,8 @@ var require_client_h2 = __commonJS({
         }
       }
       let stream;
-      const { hostname, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
+      const { hostname: hostname2, port } = client[kUrl];
+      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname2}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error3) => {
         if (request2.aborted) {
@@ -7120,8 +7120,8 @@ var require_client_h2 = __commonJS({
       };
       try {
         request2.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request2, err);
+      } catch (err2) {
+        util.errorRequest(client, request2, err2);
       }
       if (request2.aborted) {
         return false;
@@ -7219,9 +7219,9 @@ var require_client_h2 = __commonJS({
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
         request2.onResponseStarted();
         if (request2.aborted) {
-          const err = new RequestAbortedError();
-          util.errorRequest(client, request2, err);
-          util.destroy(stream, err);
+          const err2 = new RequestAbortedError();
+          util.errorRequest(client, request2, err2);
+          util.destroy(stream, err2);
           return;
         }
         if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
@@ -7251,8 +7251,8 @@ var require_client_h2 = __commonJS({
           session.unref();
         }
       });
-      stream.once("error", function(err) {
-        abort(err);
+      stream.once("error", function(err2) {
+        abort(err2);
       });
       stream.once("frameError", (type, code) => {
         abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
@@ -7356,10 +7356,10 @@ var require_client_h2 = __commonJS({
       const pipe = pipeline(
         body,
         h2stream,
-        (err) => {
-          if (err) {
-            util.destroy(pipe, err);
-            abort(err);
+        (err2) => {
+          if (err2) {
+            util.destroy(pipe, err2);
+            abort(err2);
           } else {
             util.removeAllListeners(pipe);
             request2.onRequestSent();
@@ -7392,8 +7392,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
@@ -7432,8 +7432,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       } finally {
         h2stream.off("close", onDrain).off("drain", onDrain);
       }
@@ -7559,9 +7559,9 @@ var require_redirect_handler = __commonJS({
       if (redirectableStatusCodes.indexOf(statusCode) === -1) {
         return null;
       }
-      for (let i5 = 0; i5 < headers.length; i5 += 2) {
-        if (headers[i5].length === 8 && util.headerNameToString(headers[i5]) === "location") {
-          return headers[i5 + 1];
+      for (let i6 = 0; i6 < headers.length; i6 += 2) {
+        if (headers[i6].length === 8 && util.headerNameToString(headers[i6]) === "location") {
+          return headers[i6 + 1];
         }
       }
     }
@@ -7581,9 +7581,9 @@ var require_redirect_handler = __commonJS({
     function cleanRequestHeaders(headers, removeContent, unknownOrigin) {
       const ret = [];
       if (Array.isArray(headers)) {
-        for (let i5 = 0; i5 < headers.length; i5 += 2) {
-          if (!shouldRemoveHeader(headers[i5], removeContent, unknownOrigin)) {
-            ret.push(headers[i5], headers[i5 + 1]);
+        for (let i6 = 0; i6 < headers.length; i6 += 2) {
+          if (!shouldRemoveHeader(headers[i6], removeContent, unknownOrigin)) {
+            ret.push(headers[i6], headers[i6 + 1]);
           }
         }
       } else if (headers && typeof headers === "object") {
@@ -7842,7 +7842,7 @@ var require_client = __commonJS({
         this[kRunningIdx] = 0;
         this[kPendingIdx] = 0;
         this[kResume] = (sync) => resume(this, sync);
-        this[kOnError] = (err) => onError(this, err);
+        this[kOnError] = (err2) => onError(this, err2);
       }
       get pipelining() {
         return this[kPipelining];
@@ -7898,12 +7898,12 @@ var require_client = __commonJS({
           }
         });
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
-          for (let i5 = 0; i5 < requests.length; i5++) {
-            const request2 = requests[i5];
-            util.errorRequest(this, request2, err);
+          for (let i6 = 0; i6 < requests.length; i6++) {
+            const request2 = requests[i6];
+            util.errorRequest(this, request2, err2);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
             resolve4(null);
           };
           if (this[kHTTPContext]) {
-            this[kHTTPContext].destroy(err, callback);
+            this[kHTTPContext].destroy(err2, callback);
             this[kHTTPContext] = null;
           } else {
             queueMicrotask(callback);
@@ -7923,13 +7923,13 @@ var require_client = __commonJS({
       }
     };
     var createRedirectInterceptor = require_redirect_interceptor();
-    function onError(client, err) {
-      if (client[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
+    function onError(client, err2) {
+      if (client[kRunning] === 0 && err2.code !== "UND_ERR_INFO" && err2.code !== "UND_ERR_SOCKET") {
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
-        for (let i5 = 0; i5 < requests.length; i5++) {
-          const request2 = requests[i5];
-          util.errorRequest(client, request2, err);
+        for (let i6 = 0; i6 < requests.length; i6++) {
+          const request2 = requests[i6];
+          util.errorRequest(client, request2, err2);
         }
         assert(client[kSize] === 0);
       }
@@ -7937,20 +7937,20 @@ var require_client = __commonJS({
     async function connect(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
-      if (hostname[0] === "[") {
-        const idx = hostname.indexOf("]");
+      let { host, hostname: hostname2, protocol, port } = client[kUrl];
+      if (hostname2[0] === "[") {
+        const idx = hostname2.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname.substring(1, idx);
+        const ip = hostname2.substring(1, idx);
         assert(net.isIP(ip));
-        hostname = ip;
+        hostname2 = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -7964,14 +7964,14 @@ var require_client = __commonJS({
         const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             servername: client[kServerName],
             localAddress: client[kLocalAddress]
-          }, (err, socket2) => {
-            if (err) {
-              reject(err);
+          }, (err2, socket2) => {
+            if (err2) {
+              reject(err2);
             } else {
               resolve4(socket2);
             }
@@ -7984,9 +7984,9 @@ var require_client = __commonJS({
         assert(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
-        } catch (err) {
+        } catch (err2) {
           socket.destroy().on("error", noop4);
-          throw err;
+          throw err2;
         }
         client[kConnecting] = false;
         socket[kCounter] = 0;
@@ -7997,7 +7997,7 @@ var require_client = __commonJS({
           channels.connected.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8009,7 +8009,7 @@ var require_client = __commonJS({
           });
         }
         client.emit("connect", client[kUrl], [client]);
-      } catch (err) {
+      } catch (err2) {
         if (client.destroyed) {
           return;
         }
@@ -8018,7 +8018,7 @@ var require_client = __commonJS({
           channels.connectError.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8026,19 +8026,19 @@ var require_client = __commonJS({
               localAddress: client[kLocalAddress]
             },
             connector: client[kConnector],
-            error: err
+            error: err2
           });
         }
-        if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
             const request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            util.errorRequest(client, request2, err2);
           }
         } else {
-          onError(client, err);
+          onError(client, err2);
         }
-        client.emit("connectionError", client[kUrl], [client], err);
+        client.emit("connectionError", client[kUrl], [client], err2);
       }
       client[kResume]();
     }
@@ -8264,11 +8264,11 @@ var require_pool_base = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           pool.emit("connect", origin, [pool, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          pool.emit("disconnect", origin, [pool, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          pool.emit("connectionError", origin, [pool, ...targets], err2);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8314,15 +8314,15 @@ var require_pool_base = __commonJS({
           });
         }
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         while (true) {
           const item = this[kQueue].shift();
           if (!item) {
             break;
           }
-          item.handler.onError(err);
+          item.handler.onError(err2);
         }
-        await Promise.all(this[kClients].map((c5) => c5.destroy(err)));
+        await Promise.all(this[kClients].map((c5) => c5.destroy(err2)));
       }
       [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
@@ -8535,8 +8535,8 @@ var require_balanced_pool = __commonJS({
           this._updateBalancedPoolStats();
         });
         pool.on("disconnect", (...args) => {
-          const err = args[2];
-          if (err && err.code === "UND_ERR_SOCKET") {
+          const err2 = args[2];
+          if (err2 && err2.code === "UND_ERR_SOCKET") {
             pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
@@ -8549,8 +8549,8 @@ var require_balanced_pool = __commonJS({
       }
       _updateBalancedPoolStats() {
         let result = 0;
-        for (let i5 = 0; i5 < this[kClients].length; i5++) {
-          result = getGreatestCommonDivisor(this[kClients][i5][kWeight], result);
+        for (let i6 = 0; i6 < this[kClients].length; i6++) {
+          result = getGreatestCommonDivisor(this[kClients][i6][kWeight], result);
         }
         this[kGreatestCommonDivisor] = result;
       }
@@ -8655,11 +8655,11 @@ var require_agent = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          this.emit("disconnect", origin, [this, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          this.emit("disconnect", origin, [this, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          this.emit("connectionError", origin, [this, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          this.emit("connectionError", origin, [this, ...targets], err2);
         };
       }
       get [kRunning]() {
@@ -8691,10 +8691,10 @@ var require_agent = __commonJS({
         this[kClients].clear();
         await Promise.all(closePromises);
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         const destroyPromises = [];
         for (const client of this[kClients].values()) {
-          destroyPromises.push(client.destroy(err));
+          destroyPromises.push(client.destroy(err2));
         }
         this[kClients].clear();
         await Promise.all(destroyPromises);
@@ -8778,8 +8778,8 @@ var require_proxy_agent = __commonJS({
       async [kClose]() {
         return this.#client.close();
       }
-      async [kDestroy](err) {
-        return this.#client.destroy(err);
+      async [kDestroy](err2) {
+        return this.#client.destroy(err2);
       }
     };
     var ProxyAgent2 = class extends DispatcherBase {
@@ -8860,11 +8860,11 @@ var require_proxy_agent = __commonJS({
                 servername = opts2.servername;
               }
               this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback);
-            } catch (err) {
-              if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-                callback(new SecureProxyConnectionError(err));
+            } catch (err2) {
+              if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+                callback(new SecureProxyConnectionError(err2));
               } else {
-                callback(err);
+                callback(err2);
               }
             }
           }
@@ -8910,8 +8910,8 @@ var require_proxy_agent = __commonJS({
     function buildHeaders(headers) {
       if (Array.isArray(headers)) {
         const headersPair = {};
-        for (let i5 = 0; i5 < headers.length; i5 += 2) {
-          headersPair[headers[i5]] = headers[i5 + 1];
+        for (let i6 = 0; i6 < headers.length; i6 += 2) {
+          headersPair[headers[i6]] = headers[i6 + 1];
         }
         return headersPair;
       }
@@ -8983,20 +8983,20 @@ var require_env_http_proxy_agent = __commonJS({
           await this[kHttpsProxyAgent].close();
         }
       }
-      async [kDestroy](err) {
-        await this[kNoProxyAgent].destroy(err);
+      async [kDestroy](err2) {
+        await this[kNoProxyAgent].destroy(err2);
         if (!this[kHttpProxyAgent][kDestroyed]) {
-          await this[kHttpProxyAgent].destroy(err);
+          await this[kHttpProxyAgent].destroy(err2);
         }
         if (!this[kHttpsProxyAgent][kDestroyed]) {
-          await this[kHttpsProxyAgent].destroy(err);
+          await this[kHttpsProxyAgent].destroy(err2);
         }
       }
       #getProxyAgentForUrl(url) {
-        let { protocol, host: hostname, port } = url;
-        hostname = hostname.replace(/:\d*$/, "").toLowerCase();
+        let { protocol, host: hostname2, port } = url;
+        hostname2 = hostname2.replace(/:\d*$/, "").toLowerCase();
         port = Number.parseInt(port, 10) || DEFAULT_PORTS2[protocol] || 0;
-        if (!this.#shouldProxy(hostname, port)) {
+        if (!this.#shouldProxy(hostname2, port)) {
           return this[kNoProxyAgent];
         }
         if (protocol === "https:") {
@@ -9004,7 +9004,7 @@ var require_env_http_proxy_agent = __commonJS({
         }
         return this[kHttpProxyAgent];
       }
-      #shouldProxy(hostname, port) {
+      #shouldProxy(hostname2, port) {
         if (this.#noProxyChanged) {
           this.#parseNoProxy();
         }
@@ -9014,17 +9014,17 @@ var require_env_http_proxy_agent = __commonJS({
         if (this.#noProxyValue === "*") {
           return false;
         }
-        for (let i5 = 0; i5 < this.#noProxyEntries.length; i5++) {
-          const entry = this.#noProxyEntries[i5];
+        for (let i6 = 0; i6 < this.#noProxyEntries.length; i6++) {
+          const entry = this.#noProxyEntries[i6];
           if (entry.port && entry.port !== port) {
             continue;
           }
           if (!/^[.*]/.test(entry.hostname)) {
-            if (hostname === entry.hostname) {
+            if (hostname2 === entry.hostname) {
               return false;
             }
           } else {
-            if (hostname.endsWith(entry.hostname.replace(/^\*/, ""))) {
+            if (hostname2.endsWith(entry.hostname.replace(/^\*/, ""))) {
               return false;
             }
           }
@@ -9035,8 +9035,8 @@ var require_env_http_proxy_agent = __commonJS({
         const noProxyValue = this.#opts.noProxy ?? this.#noProxyEnv;
         const noProxySplit = noProxyValue.split(/[,\s]/);
         const noProxyEntries = [];
-        for (let i5 = 0; i5 < noProxySplit.length; i5++) {
-          const entry = noProxySplit[i5];
+        for (let i6 = 0; i6 < noProxySplit.length; i6++) {
+          const entry = noProxySplit[i6];
           if (!entry) {
             continue;
           }
@@ -9192,8 +9192,8 @@ var require_retry_handler = __commonJS({
       onBodySent(chunk) {
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
-      static [kRetryHandlerDefaultRetry](err, { state: state2, opts }, cb) {
-        const { statusCode, code, headers } = err;
+      static [kRetryHandlerDefaultRetry](err2, { state: state2, opts }, cb) {
+        const { statusCode, code, headers } = err2;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9206,19 +9206,19 @@ var require_retry_handler = __commonJS({
         } = retryOptions;
         const { counter } = state2;
         if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (Array.isArray(methods) && !methods.includes(method)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (statusCode != null && Array.isArray(statusCodes) && !statusCodes.includes(statusCode)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (counter > maxRetries) {
-          cb(err);
+          cb(err2);
           return;
         }
         let retryAfterHeader = headers?.["retry-after"];
@@ -9350,11 +9350,11 @@ var require_retry_handler = __commonJS({
             statusMessage
           );
         }
-        const err = new RequestRetryError("Request failed", statusCode, {
+        const err2 = new RequestRetryError("Request failed", statusCode, {
           headers,
           data: { count: this.retryCount }
         });
-        this.abort(err);
+        this.abort(err2);
         return false;
       }
       onData(chunk) {
@@ -9365,9 +9365,9 @@ var require_retry_handler = __commonJS({
         this.retryCount = 0;
         return this.handler.onComplete(rawTrailers);
       }
-      onError(err) {
+      onError(err2) {
         if (this.aborted || isDisturbed(this.opts.body) || this.headersSent && this.resume == null) {
-          return this.handler.onError(err);
+          return this.handler.onError(err2);
         }
         if (this.retryCount - this.retryCountCheckpoint > 0) {
           this.retryCount = this.retryCountCheckpoint + (this.retryCount - this.retryCountCheckpoint);
@@ -9375,16 +9375,16 @@ var require_retry_handler = __commonJS({
           this.retryCount += 1;
         }
         this.retryOpts.retry(
-          err,
+          err2,
           {
             state: { counter: this.retryCount },
             opts: { retryOptions: this.retryOpts, ...this.opts }
           },
           onRetry.bind(this)
         );
-        function onRetry(err2) {
-          if (err2 != null || this.aborted || isDisturbed(this.opts.body)) {
-            return this.handler.onError(err2);
+        function onRetry(err3) {
+          if (err3 != null || this.aborted || isDisturbed(this.opts.body)) {
+            return this.handler.onError(err3);
           }
           if (this.start !== 0) {
             const headers = { range: `bytes=${this.start}-${this.end ?? ""}` };
@@ -9402,8 +9402,8 @@ var require_retry_handler = __commonJS({
           try {
             this.retryCountCheckpoint = this.retryCount;
             this.dispatch(this.opts, this);
-          } catch (err3) {
-            this.handler.onError(err3);
+          } catch (err4) {
+            this.handler.onError(err4);
           }
         }
       }
@@ -9486,22 +9486,22 @@ var require_readable = __commonJS({
         this[kContentLength] = contentLength;
         this[kReading] = false;
       }
-      destroy(err) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      destroy(err2) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        if (err) {
+        if (err2) {
           this[kAbort]();
         }
-        return super.destroy(err);
+        return super.destroy(err2);
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         if (!this[kReading]) {
           setImmediate(() => {
-            callback(err);
+            callback(err2);
           });
         } else {
-          callback(err);
+          callback(err2);
         }
       }
       on(ev, ...args) {
@@ -9615,8 +9615,8 @@ var require_readable = __commonJS({
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
-            stream.on("error", (err) => {
-              reject(err);
+            stream.on("error", (err2) => {
+              reject(err2);
             }).on("close", () => {
               reject(new TypeError("unusable"));
             });
@@ -9633,8 +9633,8 @@ var require_readable = __commonJS({
               length: 0,
               body: []
             };
-            stream.on("error", function(err) {
-              consumeFinish(this[kConsume], err);
+            stream.on("error", function(err2) {
+              consumeFinish(this[kConsume], err2);
             }).on("close", function() {
               if (this[kConsume].body !== null) {
                 consumeFinish(this[kConsume], new RequestAbortedError());
@@ -9690,8 +9690,8 @@ var require_readable = __commonJS({
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i5 = 0; i5 < chunks.length; ++i5) {
-        const chunk = chunks[i5];
+      for (let i6 = 0; i6 < chunks.length; ++i6) {
+        const chunk = chunks[i6];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
@@ -9712,20 +9712,20 @@ var require_readable = __commonJS({
           resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
-      } catch (err) {
-        stream.destroy(err);
+      } catch (err2) {
+        stream.destroy(err2);
       }
     }
     function consumePush(consume2, chunk) {
       consume2.length += chunk.length;
       consume2.body.push(chunk);
     }
-    function consumeFinish(consume2, err) {
+    function consumeFinish(consume2, err2) {
       if (consume2.body === null) {
         return;
       }
-      if (err) {
-        consume2.reject(err);
+      if (err2) {
+        consume2.reject(err2);
       } else {
         consume2.resolve();
       }
@@ -9834,11 +9834,11 @@ var require_api_request = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_REQUEST");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.method = method;
         this.responseHeaders = responseHeaders || null;
@@ -9856,8 +9856,8 @@ var require_api_request = __commonJS({
         this.reason = null;
         this.removeAbortListener = null;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         if (this.signal) {
@@ -9939,23 +9939,23 @@ var require_api_request = __commonJS({
         util.parseHeaders(trailers, this.trailers);
         this.res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, body, opaque } = this;
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res, err);
+            util.destroy(res, err2);
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
         if (this.removeAbortListener) {
           res?.off("close", this.removeAbortListener);
@@ -9967,19 +9967,19 @@ var require_api_request = __commonJS({
     function request2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+          request2.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
       try {
         this.dispatch(opts, new RequestHandler5(opts, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = request2;
@@ -10072,11 +10072,11 @@ var require_api_stream = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_STREAM");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
@@ -10090,8 +10090,8 @@ var require_api_stream = __commonJS({
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError || false;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         addSignal(this, signal);
@@ -10139,15 +10139,15 @@ var require_api_stream = __commonJS({
           if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
             throw new InvalidReturnValueError("expected Writable");
           }
-          finished(res, { readable: false }, (err) => {
+          finished(res, { readable: false }, (err2) => {
             const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
-            if (err || !res2.readable) {
-              util.destroy(res2, err);
+            if (err2 || !res2.readable) {
+              util.destroy(res2, err2);
             }
             this.callback = null;
-            this.runInAsyncScope(callback2, null, err || null, { opaque: opaque2, trailers });
-            if (err) {
+            this.runInAsyncScope(callback2, null, err2 || null, { opaque: opaque2, trailers });
+            if (err2) {
               abort();
             }
           });
@@ -10170,41 +10170,41 @@ var require_api_stream = __commonJS({
         this.trailers = util.parseHeaders(trailers);
         res.end();
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, opaque, body } = this;
         removeSignal(this);
         this.factory = null;
         if (res) {
           this.res = null;
-          util.destroy(res, err);
+          util.destroy(res, err2);
         } else if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
       }
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+          stream.call(this, opts, factory, (err2, data) => {
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
       try {
         this.dispatch(opts, new StreamHandler(opts, factory, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = stream;
@@ -10242,9 +10242,9 @@ var require_api_pipeline = __commonJS({
           resume();
         }
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         this._read();
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineResponse = class extends Readable8 {
@@ -10255,11 +10255,11 @@ var require_api_pipeline = __commonJS({
       _read() {
         this[kResume]();
       }
-      _destroy(err, callback) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      _destroy(err2, callback) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineHandler = class extends AsyncResource {
@@ -10305,19 +10305,19 @@ var require_api_pipeline = __commonJS({
               req[kResume] = callback;
             }
           },
-          destroy: (err, callback) => {
+          destroy: (err2, callback) => {
             const { body, req, res, ret, abort } = this;
-            if (!err && !ret._readableState.endEmitted) {
-              err = new RequestAbortedError();
+            if (!err2 && !ret._readableState.endEmitted) {
+              err2 = new RequestAbortedError();
             }
-            if (abort && err) {
+            if (abort && err2) {
               abort();
             }
-            util.destroy(body, err);
-            util.destroy(req, err);
-            util.destroy(res, err);
+            util.destroy(body, err2);
+            util.destroy(req, err2);
+            util.destroy(res, err2);
             removeSignal(this);
-            callback(err);
+            callback(err2);
           }
         }).on("prefinish", () => {
           const { req } = this;
@@ -10358,9 +10358,9 @@ var require_api_pipeline = __commonJS({
             body: this.res,
             context: context3
           });
-        } catch (err) {
+        } catch (err2) {
           this.res.on("error", util.nop);
-          throw err;
+          throw err2;
         }
         if (!body || typeof body.on !== "function") {
           throw new InvalidReturnValueError("expected Readable");
@@ -10370,9 +10370,9 @@ var require_api_pipeline = __commonJS({
           if (!ret.push(chunk) && body2.pause) {
             body2.pause();
           }
-        }).on("error", (err) => {
+        }).on("error", (err2) => {
           const { ret } = this;
-          util.destroy(ret, err);
+          util.destroy(ret, err2);
         }).on("end", () => {
           const { ret } = this;
           ret.push(null);
@@ -10392,10 +10392,10 @@ var require_api_pipeline = __commonJS({
         const { res } = this;
         res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { ret } = this;
         this.handler = null;
-        util.destroy(ret, err);
+        util.destroy(ret, err2);
       }
     };
     function pipeline(opts, handler2) {
@@ -10403,8 +10403,8 @@ var require_api_pipeline = __commonJS({
         const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
-      } catch (err) {
-        return new PassThrough2().destroy(err);
+      } catch (err2) {
+        return new PassThrough2().destroy(err2);
       }
     }
     module2.exports = pipeline;
@@ -10465,13 +10465,13 @@ var require_api_upgrade = __commonJS({
           context: context3
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10479,8 +10479,8 @@ var require_api_upgrade = __commonJS({
     function upgrade(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+          upgrade.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10491,12 +10491,12 @@ var require_api_upgrade = __commonJS({
           method: opts.method || "GET",
           upgrade: opts.protocol || "Websocket"
         }, upgradeHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = upgrade;
@@ -10559,13 +10559,13 @@ var require_api_connect = __commonJS({
           context: context3
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10573,20 +10573,20 @@ var require_api_connect = __commonJS({
     function connect(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+          connect.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
       try {
         const connectHandler = new ConnectHandler(opts, callback);
         this.dispatch({ ...opts, method: "CONNECT" }, connectHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = connect;
@@ -10698,9 +10698,9 @@ var require_mock_utils = __commonJS({
     }
     function getHeaderByName(headers, key) {
       if (Array.isArray(headers)) {
-        for (let i5 = 0; i5 < headers.length; i5 += 2) {
-          if (headers[i5].toLocaleLowerCase() === key.toLocaleLowerCase()) {
-            return headers[i5 + 1];
+        for (let i6 = 0; i6 < headers.length; i6 += 2) {
+          if (headers[i6].toLocaleLowerCase() === key.toLocaleLowerCase()) {
+            return headers[i6 + 1];
           }
         }
         return void 0;
@@ -10824,8 +10824,8 @@ var require_mock_utils = __commonJS({
     function generateKeyValues(data) {
       const keys = Object.keys(data);
       const result = [];
-      for (let i5 = 0; i5 < keys.length; ++i5) {
-        const key = keys[i5];
+      for (let i6 = 0; i6 < keys.length; ++i6) {
+        const key = keys[i6];
         const value = data[key];
         const name = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
@@ -10881,7 +10881,7 @@ var require_mock_utils = __commonJS({
         const responseData = getResponseData2(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler2.onConnect?.((err) => handler2.onError(err), null);
+        handler2.onConnect?.((err2) => handler2.onError(err2), null);
         handler2.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
         handler2.onData?.(Buffer.from(responseData));
         handler2.onComplete?.(responseTrailers);
@@ -11595,12 +11595,12 @@ var require_dump = __commonJS({
           statusMessage
         );
       }
-      onError(err) {
+      onError(err2) {
         if (this.#dumped) {
           return;
         }
-        err = this.#reason ?? err;
-        this.#handler.onError(err);
+        err2 = this.#reason ?? err2;
+        this.#handler.onError(err2);
       }
       onData(chunk) {
         this.#size = this.#size + chunk.length;
@@ -11687,9 +11687,9 @@ var require_dns = __commonJS({
           maxItems: this.#maxItems
         };
         if (ips == null) {
-          this.lookup(origin, newOpts, (err, addresses) => {
-            if (err || addresses == null || addresses.length === 0) {
-              cb(err ?? new InformationalError("No DNS entries found"));
+          this.lookup(origin, newOpts, (err2, addresses) => {
+            if (err2 || addresses == null || addresses.length === 0) {
+              cb(err2 ?? new InformationalError("No DNS entries found"));
               return;
             }
             this.setRecords(origin, addresses);
@@ -11745,9 +11745,9 @@ var require_dns = __commonJS({
             family: this.dualStack === false ? this.affinity : 0,
             order: "ipv4first"
           },
-          (err, addresses) => {
-            if (err) {
-              return cb(err);
+          (err2, addresses) => {
+            if (err2) {
+              return cb(err2);
             }
             const results = /* @__PURE__ */ new Map();
             for (const addr of addresses) {
@@ -11832,14 +11832,14 @@ var require_dns = __commonJS({
         this.#state = state2;
         this.#dispatch = dispatch;
       }
-      onError(err) {
-        switch (err.code) {
+      onError(err2) {
+        switch (err2.code) {
           case "ETIMEDOUT":
           case "ECONNREFUSED": {
             if (this.#state.dualStack) {
-              this.#state.runLookup(this.#origin, this.#opts, (err2, newOrigin) => {
-                if (err2) {
-                  return this.#handler.onError(err2);
+              this.#state.runLookup(this.#origin, this.#opts, (err3, newOrigin) => {
+                if (err3) {
+                  return this.#handler.onError(err3);
                 }
                 const dispatchOpts = {
                   ...this.#opts,
@@ -11849,14 +11849,14 @@ var require_dns = __commonJS({
               });
               return;
             }
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             return;
           }
           case "ENOTFOUND":
             this.#state.deleteRecord(this.#origin);
           // eslint-disable-next-line no-fallthrough
           default:
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             break;
         }
       }
@@ -11905,9 +11905,9 @@ var require_dns = __commonJS({
           if (isIP(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler2);
           }
-          instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
-            if (err) {
-              return handler2.onError(err);
+          instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
+            if (err2) {
+              return handler2.onError(err2);
             }
             let dispatchOpts = null;
             dispatchOpts = {
@@ -11952,16 +11952,16 @@ var require_headers = __commonJS({
       return code === 10 || code === 13 || code === 9 || code === 32;
     }
     function headerValueNormalize(potentialValue) {
-      let i5 = 0;
+      let i6 = 0;
       let j5 = potentialValue.length;
-      while (j5 > i5 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j5 - 1))) --j5;
-      while (j5 > i5 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i5))) ++i5;
-      return i5 === 0 && j5 === potentialValue.length ? potentialValue : potentialValue.substring(i5, j5);
+      while (j5 > i6 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j5 - 1))) --j5;
+      while (j5 > i6 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i6))) ++i6;
+      return i6 === 0 && j5 === potentialValue.length ? potentialValue : potentialValue.substring(i6, j5);
     }
     function fill(headers, object) {
       if (Array.isArray(object)) {
-        for (let i5 = 0; i5 < object.length; ++i5) {
-          const header = object[i5];
+        for (let i6 = 0; i6 < object.length; ++i6) {
+          const header = object[i6];
           if (header.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
@@ -11972,8 +11972,8 @@ var require_headers = __commonJS({
         }
       } else if (typeof object === "object" && object !== null) {
         const keys = Object.keys(object);
-        for (let i5 = 0; i5 < keys.length; ++i5) {
-          appendHeader(headers, keys[i5], object[keys[i5]]);
+        for (let i6 = 0; i6 < keys.length; ++i6) {
+          appendHeader(headers, keys[i6], object[keys[i6]]);
         }
       } else {
         throw webidl.errors.conversionFailed({
@@ -12135,26 +12135,26 @@ var require_headers = __commonJS({
           const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
-          for (let i5 = 1, j5 = 0, right = 0, left = 0, pivot = 0, x, value; i5 < size; ++i5) {
+          for (let i6 = 1, j5 = 0, right = 0, left = 0, pivot = 0, x2, value; i6 < size; ++i6) {
             value = iterator2.next().value;
-            x = array[i5] = [value[0], value[1].value];
-            assert(x[1] !== null);
+            x2 = array[i6] = [value[0], value[1].value];
+            assert(x2[1] !== null);
             left = 0;
-            right = i5;
+            right = i6;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x[0]) {
+              if (array[pivot][0] <= x2[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
               }
             }
-            if (i5 !== pivot) {
-              j5 = i5;
+            if (i6 !== pivot) {
+              j5 = i6;
               while (j5 > left) {
                 array[j5] = array[--j5];
               }
-              array[left] = x;
+              array[left] = x2;
             }
           }
           if (!iterator2.next().done) {
@@ -12162,9 +12162,9 @@ var require_headers = __commonJS({
           }
           return array;
         } else {
-          let i5 = 0;
+          let i6 = 0;
           for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i5++] = [name, value];
+            array[i6++] = [name, value];
             assert(value !== null);
           }
           return array.sort(compareHeaderName);
@@ -12292,8 +12292,8 @@ var require_headers = __commonJS({
         if (cookies === null || cookies.length === 1) {
           return this.#headersList[kHeadersSortedMap] = names;
         }
-        for (let i5 = 0; i5 < names.length; ++i5) {
-          const { 0: name, 1: value } = names[i5];
+        for (let i6 = 0; i6 < names.length; ++i6) {
+          const { 0: name, 1: value } = names[i6];
           if (name === "set-cookie") {
             for (let j5 = 0; j5 < cookies.length; ++j5) {
               headers.push([name, cookies[j5]]);
@@ -12435,8 +12435,8 @@ var require_response = __commonJS({
         let parsedURL;
         try {
           parsedURL = new URL(url, relevantRealm.settingsObject.baseUrl);
-        } catch (err) {
-          throw new TypeError(`Failed to parse URL from ${url}`, { cause: err });
+        } catch (err2) {
+          throw new TypeError(`Failed to parse URL from ${url}`, { cause: err2 });
         }
         if (!redirectStatusSet.has(status)) {
           throw new RangeError(`Invalid status code ${status}`);
@@ -12664,9 +12664,9 @@ var require_response = __commonJS({
         assert(false);
       }
     }
-    function makeAppropriateNetworkError(fetchParams, err = null) {
+    function makeAppropriateNetworkError(fetchParams, err2 = null) {
       assert(isCancelled(fetchParams));
-      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err }));
+      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err2 })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err2 }));
     }
     function initializeResponse(response, init, body) {
       if (init.status !== null && (init.status < 200 || init.status > 599)) {
@@ -12898,8 +12898,8 @@ var require_request2 = __commonJS({
           let parsedURL;
           try {
             parsedURL = new URL(input, baseUrl2);
-          } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+          } catch (err2) {
+            throw new TypeError("Failed to parse URL from " + input, { cause: err2 });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
@@ -12989,8 +12989,8 @@ var require_request2 = __commonJS({
             let parsedReferrer;
             try {
               parsedReferrer = new URL(referrer, baseUrl2);
-            } catch (err) {
-              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
+            } catch (err2) {
+              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err2 });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
               request2.referrer = "client";
@@ -13709,11 +13709,11 @@ var require_fetch = __commonJS({
         p3.reject(error3);
       }
       if (request2.body != null && isReadable(request2.body?.stream)) {
-        request2.body.stream.cancel(error3).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        request2.body.stream.cancel(error3).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
       if (responseObject == null) {
@@ -13721,11 +13721,11 @@ var require_fetch = __commonJS({
       }
       const response = responseObject[kState];
       if (response.body != null && isReadable(response.body?.stream)) {
-        response.body.stream.cancel(error3).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        response.body.stream.cancel(error3).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
     }
@@ -13790,8 +13790,8 @@ var require_fetch = __commonJS({
       }
       if (subresourceSet.has(request2.destination)) {
       }
-      mainFetch(fetchParams).catch((err) => {
-        fetchParams.controller.terminate(err);
+      mainFetch(fetchParams).catch((err2) => {
+        fetchParams.controller.terminate(err2);
       });
       return fetchParams.controller;
     }
@@ -13976,7 +13976,7 @@ var require_fetch = __commonJS({
         }
         case "http:":
         case "https:": {
-          return httpFetch(fetchParams).catch((err) => makeNetworkError(err));
+          return httpFetch(fetchParams).catch((err2) => makeNetworkError(err2));
         }
         default: {
           return Promise.resolve(makeNetworkError("unknown scheme"));
@@ -14101,8 +14101,8 @@ var require_fetch = __commonJS({
         if (locationURL == null) {
           return response;
         }
-      } catch (err) {
-        return Promise.resolve(makeNetworkError(err));
+      } catch (err2) {
+        return Promise.resolve(makeNetworkError(err2));
       }
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
@@ -14273,11 +14273,11 @@ var require_fetch = __commonJS({
       fetchParams.controller.connection = {
         abort: null,
         destroyed: false,
-        destroy(err, abort = true) {
+        destroy(err2, abort = true) {
           if (!this.destroyed) {
             this.destroyed = true;
             if (abort) {
-              this.abort?.(err ?? new DOMException("The operation was aborted.", "AbortError"));
+              this.abort?.(err2 ?? new DOMException("The operation was aborted.", "AbortError"));
             }
           }
         }
@@ -14328,8 +14328,8 @@ var require_fetch = __commonJS({
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
-          } catch (err) {
-            processBodyError(err);
+          } catch (err2) {
+            processBodyError(err2);
           }
         })();
       }
@@ -14342,12 +14342,12 @@ var require_fetch = __commonJS({
           fetchParams.controller.next = () => iterator2.next();
           response = makeResponse({ status, statusText, headersList });
         }
-      } catch (err) {
-        if (err.name === "AbortError") {
+      } catch (err2) {
+        if (err2.name === "AbortError") {
           fetchParams.controller.connection.destroy();
-          return makeAppropriateNetworkError(fetchParams, err);
+          return makeAppropriateNetworkError(fetchParams, err2);
         }
-        return makeNetworkError(err);
+        return makeNetworkError(err2);
       }
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
@@ -14385,11 +14385,11 @@ var require_fetch = __commonJS({
               break;
             }
             bytes = done ? void 0 : value;
-          } catch (err) {
+          } catch (err2) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
               bytes = void 0;
             } else {
-              bytes = err;
+              bytes = err2;
               isFailure = true;
             }
           }
@@ -14470,8 +14470,8 @@ var require_fetch = __commonJS({
               }
               let location = "";
               const headersList = new HeadersList();
-              for (let i5 = 0; i5 < rawHeaders.length; i5 += 2) {
-                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i5]), rawHeaders[i5 + 1].toString("latin1"), true);
+              for (let i6 = 0; i6 < rawHeaders.length; i6 += 2) {
+                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i6]), rawHeaders[i6 + 1].toString("latin1"), true);
               }
               location = headersList.get("location", true);
               const decoders = [];
@@ -14484,8 +14484,8 @@ var require_fetch = __commonJS({
                   this.abort(new Error(`too many content-encodings in response: ${codings.length}, maximum allowed is ${maxContentEncodings}`));
                   return true;
                 }
-                for (let i5 = codings.length - 1; i5 >= 0; --i5) {
-                  const coding = codings[i5].trim();
+                for (let i6 = codings.length - 1; i6 >= 0; --i6) {
+                  const coding = codings[i6].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
                     decoders.push(zlib2.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
@@ -14517,9 +14517,9 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
-                  if (err) {
-                    this.onError(err);
+                body: decoders.length ? pipeline(this.body, ...decoders, (err2) => {
+                  if (err2) {
+                    this.onError(err2);
                   }
                 }).on("error", onError) : this.body.on("error", onError)
               });
@@ -14553,8 +14553,8 @@ var require_fetch = __commonJS({
                 return;
               }
               const headersList = new HeadersList();
-              for (let i5 = 0; i5 < rawHeaders.length; i5 += 2) {
-                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i5]), rawHeaders[i5 + 1].toString("latin1"), true);
+              for (let i6 = 0; i6 < rawHeaders.length; i6 += 2) {
+                headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i6]), rawHeaders[i6 + 1].toString("latin1"), true);
               }
               resolve4({
                 status,
@@ -16103,8 +16103,8 @@ var require_util6 = __commonJS({
   "node_modules/undici/lib/web/cookies/util.js"(exports2, module2) {
     "use strict";
     function isCTLExcludingHtab(value) {
-      for (let i5 = 0; i5 < value.length; ++i5) {
-        const code = value.charCodeAt(i5);
+      for (let i6 = 0; i6 < value.length; ++i6) {
+        const code = value.charCodeAt(i6);
         if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
           return true;
         }
@@ -16112,8 +16112,8 @@ var require_util6 = __commonJS({
       return false;
     }
     function validateCookieName(name) {
-      for (let i5 = 0; i5 < name.length; ++i5) {
-        const code = name.charCodeAt(i5);
+      for (let i6 = 0; i6 < name.length; ++i6) {
+        const code = name.charCodeAt(i6);
         if (code < 33 || // exclude CTLs (0-31), SP and HT
         code > 126 || // exclude non-ascii and DEL
         code === 34 || // "
@@ -16139,16 +16139,16 @@ var require_util6 = __commonJS({
     }
     function validateCookieValue(value) {
       let len = value.length;
-      let i5 = 0;
+      let i6 = 0;
       if (value[0] === '"') {
         if (len === 1 || value[len - 1] !== '"') {
           throw new Error("Invalid cookie value");
         }
         --len;
-        ++i5;
+        ++i6;
       }
-      while (i5 < len) {
-        const code = value.charCodeAt(i5++);
+      while (i6 < len) {
+        const code = value.charCodeAt(i6++);
         if (code < 33 || // exclude CTLs (0-31)
         code > 126 || // non-ascii and DEL (127)
         code === 34 || // "
@@ -16160,8 +16160,8 @@ var require_util6 = __commonJS({
       }
     }
     function validateCookiePath(path) {
-      for (let i5 = 0; i5 < path.length; ++i5) {
-        const code = path.charCodeAt(i5);
+      for (let i6 = 0; i6 < path.length; ++i6) {
+        const code = path.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -16182,13 +16182,13 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie domain");
       }
       let labelLength = 0;
-      for (let i5 = 0; i5 < domain.length; ++i5) {
-        const code = domain.charCodeAt(i5);
+      for (let i6 = 0; i6 < domain.length; ++i6) {
+        const code = domain.charCodeAt(i6);
         if (code === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
-          if (domain.charCodeAt(i5 - 1) === 45) {
+          if (domain.charCodeAt(i6 - 1) === 45) {
             throw new Error("Invalid cookie domain");
           }
           labelLength = 0;
@@ -16231,7 +16231,7 @@ var require_util6 = __commonJS({
       "Nov",
       "Dec"
     ];
-    var IMFPaddedNumbers = Array(61).fill(0).map((_, i5) => i5.toString().padStart(2, "0"));
+    var IMFPaddedNumbers = Array(61).fill(0).map((_, i6) => i6.toString().padStart(2, "0"));
     function toIMFDate(date2) {
       if (typeof date2 === "number") {
         date2 = new Date(date2);
@@ -16970,8 +16970,8 @@ var require_util7 = __commonJS({
       if (protocol.length === 0) {
         return false;
       }
-      for (let i5 = 0; i5 < protocol.length; ++i5) {
-        const code = protocol.charCodeAt(i5);
+      for (let i6 = 0; i6 < protocol.length; ++i6) {
+        const code = protocol.charCodeAt(i6);
         if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
         code > 126 || code === 34 || // "
         code === 40 || // (
@@ -17046,8 +17046,8 @@ var require_util7 = __commonJS({
       if (value.length === 0) {
         return false;
       }
-      for (let i5 = 0; i5 < value.length; i5++) {
-        const byte = value.charCodeAt(i5);
+      for (let i6 = 0; i6 < value.length; i6++) {
+        const byte = value.charCodeAt(i6);
         if (byte < 48 || byte > 57) {
           return false;
         }
@@ -17099,8 +17099,8 @@ var require_frame = __commonJS({
       crypto3 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
-          for (let i5 = 0; i5 < buffer2.length; ++i5) {
-            buffer2[i5] = Math.random() * 255 | 0;
+          for (let i6 = 0; i6 < buffer2.length; ++i6) {
+            buffer2[i6] = Math.random() * 255 | 0;
           }
           return buffer2;
         }
@@ -17149,8 +17149,8 @@ var require_frame = __commonJS({
           buffer2.writeUIntBE(bodyLength, 4, 6);
         }
         buffer2[1] |= 128;
-        for (let i5 = 0; i5 < bodyLength; ++i5) {
-          buffer2[offset + i5] = frameData[i5] ^ maskKey[i5 & 3];
+        for (let i6 = 0; i6 < bodyLength; ++i6) {
+          buffer2[offset + i6] = frameData[i6] ^ maskKey[i6 & 3];
         }
         return buffer2;
       }
@@ -17387,8 +17387,8 @@ var require_permessage_deflate = __commonJS({
           }
           try {
             this.#inflate = createInflateRaw({ windowBits });
-          } catch (err) {
-            callback(err);
+          } catch (err2) {
+            callback(err2);
             return;
           }
           this.#inflate[kBuffer] = [];
@@ -17404,9 +17404,9 @@ var require_permessage_deflate = __commonJS({
             }
             this.#inflate[kBuffer].push(data);
           });
-          this.#inflate.on("error", (err) => {
+          this.#inflate.on("error", (err2) => {
             this.#inflate = null;
-            callback(err);
+            callback(err2);
           });
         }
         this.#inflate.write(chunk);
@@ -17771,8 +17771,8 @@ var require_receiver = __commonJS({
             const closeFrame = new WebsocketFrameSend(body2);
             this.ws[kResponse].socket.write(
               closeFrame.createFrame(opcodes.CLOSE),
-              (err) => {
-                if (!err) {
+              (err2) => {
+                if (!err2) {
                   this.ws[kSentClose] = sentCloseFrameState.SENT;
                 }
               }
@@ -18264,16 +18264,16 @@ var require_websocket = __commonJS({
     function onParserDrain() {
       this.ws[kResponse].socket.resume();
     }
-    function onParserError(err) {
+    function onParserError(err2) {
       let message;
       let code;
-      if (err instanceof CloseEvent) {
-        message = err.reason;
-        code = err.code;
+      if (err2 instanceof CloseEvent) {
+        message = err2.reason;
+        code = err2.code;
       } else {
-        message = err.message;
+        message = err2.message;
       }
-      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message }));
+      fireEvent("error", this, () => new ErrorEvent("error", { error: err2, message }));
       closeWebSocketConnection(this, code);
     }
     module2.exports = {
@@ -18291,8 +18291,8 @@ var require_util8 = __commonJS({
     }
     function isASCIINumber(value) {
       if (value.length === 0) return false;
-      for (let i5 = 0; i5 < value.length; i5++) {
-        if (value.charCodeAt(i5) < 48 || value.charCodeAt(i5) > 57) return false;
+      for (let i6 = 0; i6 < value.length; i6++) {
+        if (value.charCodeAt(i6) < 48 || value.charCodeAt(i6) > 57) return false;
       }
       return true;
     }
@@ -18333,16 +18333,16 @@ var require_eventsource_stream = __commonJS({
       if (start >= buffer2.length) {
         return false;
       }
-      for (let i5 = start; i5 < buffer2.length; i5++) {
-        if (buffer2[i5] < 48 || buffer2[i5] > 57) {
+      for (let i6 = start; i6 < buffer2.length; i6++) {
+        if (buffer2[i6] < 48 || buffer2[i6] > 57) {
           return false;
         }
       }
       return true;
     }
     function isValidLastEventIdBytes(buffer2, start) {
-      for (let i5 = start; i5 < buffer2.length; i5++) {
-        if (buffer2[i5] === 0) {
+      for (let i6 = start; i6 < buffer2.length; i6++) {
+        if (buffer2[i6] === 0) {
           return false;
         }
       }
@@ -18352,8 +18352,8 @@ var require_eventsource_stream = __commonJS({
       if (length !== field.length) {
         return false;
       }
-      for (let i5 = 0; i5 < length; i5++) {
-        if (line[i5] !== field[i5]) {
+      for (let i6 = 0; i6 < length; i6++) {
+        if (line[i6] !== field[i6]) {
           return false;
         }
       }
@@ -18642,10 +18642,10 @@ ${value}`;
         }
         const chunks = [];
         let length = 0;
-        for (let i5 = this.lineChunkIndex; i5 <= this.chunkIndex; i5++) {
-          const chunk = this.chunks[i5];
-          const start = i5 === this.lineChunkIndex ? this.linePos : 0;
-          const end2 = i5 === this.chunkIndex ? this.pos : chunk.length;
+        for (let i6 = this.lineChunkIndex; i6 <= this.chunkIndex; i6++) {
+          const chunk = this.chunks[i6];
+          const start = i6 === this.lineChunkIndex ? this.linePos : 0;
+          const end2 = i6 === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end2);
           length += slice.length;
           chunks.push(slice);
@@ -19110,11 +19110,11 @@ var require_undici = __commonJS({
     module2.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
-      } catch (err) {
-        if (err && typeof err === "object") {
-          Error.captureStackTrace(err);
+      } catch (err2) {
+        if (err2 && typeof err2 === "object") {
+          Error.captureStackTrace(err2);
         }
-        throw err;
+        throw err2;
       }
     };
     module2.exports.Headers = require_headers().Headers;
@@ -19178,7 +19178,7 @@ var require_proxy = __commonJS({
       if (proxyVar) {
         try {
           return new DecodedURL(proxyVar);
-        } catch (_a2) {
+        } catch (_a3) {
           if (!proxyVar.startsWith("http://") && !proxyVar.startsWith("https://"))
             return new DecodedURL(`http://${proxyVar}`);
         }
@@ -19210,8 +19210,8 @@ var require_proxy = __commonJS({
       if (typeof reqPort === "number") {
         upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
       }
-      for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
-        if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
+      for (const upperNoProxyItem of noProxy.split(",").map((x2) => x2.trim().toUpperCase()).filter((x2) => x2)) {
+        if (upperNoProxyItem === "*" || upperReqHosts.some((x2) => x2 === upperNoProxyItem || x2.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x2.endsWith(`${upperNoProxyItem}`))) {
           return true;
         }
       }
@@ -19272,7 +19272,7 @@ var require_lib = __commonJS({
         if (mod && mod.__esModule) return mod;
         var result = {};
         if (mod != null) {
-          for (var k5 = ownKeys(mod), i5 = 0; i5 < k5.length; i5++) if (k5[i5] !== "default") __createBinding(result, mod, k5[i5]);
+          for (var k5 = ownKeys(mod), i6 = 0; i6 < k5.length; i6++) if (k5[i6] !== "default") __createBinding(result, mod, k5[i6]);
         }
         __setModuleDefault(result, mod);
         return result;
@@ -19615,9 +19615,9 @@ var require_lib = __commonJS({
       requestRaw(info2, data) {
         return __awaiter3(this, void 0, void 0, function* () {
           return new Promise((resolve4, reject) => {
-            function callbackForResult(err, res) {
-              if (err) {
-                reject(err);
+            function callbackForResult(err2, res) {
+              if (err2) {
+                reject(err2);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
@@ -19642,10 +19642,10 @@ var require_lib = __commonJS({
           info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
         }
         let callbackCalled = false;
-        function handleResult(err, res) {
+        function handleResult(err2, res) {
           if (!callbackCalled) {
             callbackCalled = true;
-            onResult(err, res);
+            onResult(err2, res);
           }
         }
         const req = info2.httpModule.request(info2.options, (msg) => {
@@ -19662,8 +19662,8 @@ var require_lib = __commonJS({
           }
           handleResult(new Error(`Request timeout: ${info2.options.path}`));
         });
-        req.on("error", function(err) {
-          handleResult(err);
+        req.on("error", function(err2) {
+          handleResult(err2);
         });
         if (data && typeof data === "string") {
           req.write(data, "utf8");
@@ -19902,7 +19902,7 @@ var require_lib = __commonJS({
                 response.result = obj;
               }
               response.headers = res.message.headers;
-            } catch (err) {
+            } catch (err2) {
             }
             if (statusCode > 299) {
               let msg;
@@ -19913,9 +19913,9 @@ var require_lib = __commonJS({
               } else {
                 msg = `Failed request: (${statusCode})`;
               }
-              const err = new HttpClientError(msg, statusCode);
-              err.result = response.result;
-              reject(err);
+              const err2 = new HttpClientError(msg, statusCode);
+              err2.result = response.result;
+              reject(err2);
             } else {
               resolve4(response);
             }
@@ -19971,12 +19971,12 @@ var require_code = __commonJS({
         return item === "" || item === '""';
       }
       get str() {
-        var _a2;
-        return (_a2 = this._str) !== null && _a2 !== void 0 ? _a2 : this._str = this._items.reduce((s2, c5) => `${s2}${c5}`, "");
+        var _a3;
+        return (_a3 = this._str) !== null && _a3 !== void 0 ? _a3 : this._str = this._items.reduce((s2, c5) => `${s2}${c5}`, "");
       }
       get names() {
-        var _a2;
-        return (_a2 = this._names) !== null && _a2 !== void 0 ? _a2 : this._names = this._items.reduce((names, c5) => {
+        var _a3;
+        return (_a3 = this._names) !== null && _a3 !== void 0 ? _a3 : this._names = this._items.reduce((names, c5) => {
           if (c5 instanceof Name)
             names[c5.str] = (names[c5.str] || 0) + 1;
           return names;
@@ -19987,10 +19987,10 @@ var require_code = __commonJS({
     exports2.nil = new _Code("");
     function _(strs, ...args) {
       const code = [strs[0]];
-      let i5 = 0;
-      while (i5 < args.length) {
-        addCodeArg(code, args[i5]);
-        code.push(strs[++i5]);
+      let i6 = 0;
+      while (i6 < args.length) {
+        addCodeArg(code, args[i6]);
+        code.push(strs[++i6]);
       }
       return new _Code(code);
     }
@@ -19998,11 +19998,11 @@ var require_code = __commonJS({
     var plus = new _Code("+");
     function str(strs, ...args) {
       const expr = [safeStringify(strs[0])];
-      let i5 = 0;
-      while (i5 < args.length) {
+      let i6 = 0;
+      while (i6 < args.length) {
         expr.push(plus);
-        addCodeArg(expr, args[i5]);
-        expr.push(plus, safeStringify(strs[++i5]));
+        addCodeArg(expr, args[i6]);
+        expr.push(plus, safeStringify(strs[++i6]));
       }
       optimize(expr);
       return new _Code(expr);
@@ -20018,17 +20018,17 @@ var require_code = __commonJS({
     }
     exports2.addCodeArg = addCodeArg;
     function optimize(expr) {
-      let i5 = 1;
-      while (i5 < expr.length - 1) {
-        if (expr[i5] === plus) {
-          const res = mergeExprItems(expr[i5 - 1], expr[i5 + 1]);
+      let i6 = 1;
+      while (i6 < expr.length - 1) {
+        if (expr[i6] === plus) {
+          const res = mergeExprItems(expr[i6 - 1], expr[i6 + 1]);
           if (res !== void 0) {
-            expr.splice(i5 - 1, 3, res);
+            expr.splice(i6 - 1, 3, res);
             continue;
           }
-          expr[i5++] = "+";
+          expr[i6++] = "+";
         }
-        i5++;
+        i6++;
       }
     }
     function mergeExprItems(a5, b5) {
@@ -20053,15 +20053,15 @@ var require_code = __commonJS({
       return c22.emptyStr() ? c1 : c1.emptyStr() ? c22 : str`${c1}${c22}`;
     }
     exports2.strConcat = strConcat;
-    function interpolate(x) {
-      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
+    function interpolate(x2) {
+      return typeof x2 == "number" || typeof x2 == "boolean" || x2 === null ? x2 : safeStringify(Array.isArray(x2) ? x2.join(",") : x2);
     }
-    function stringify(x) {
-      return new _Code(safeStringify(x));
+    function stringify(x2) {
+      return new _Code(safeStringify(x2));
     }
     exports2.stringify = stringify;
-    function safeStringify(x) {
-      return JSON.stringify(x).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+    function safeStringify(x2) {
+      return JSON.stringify(x2).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
     }
     exports2.safeStringify = safeStringify;
     function getProperty(key) {
@@ -20122,8 +20122,8 @@ var require_scope = __commonJS({
         return `${prefix}${ng.index++}`;
       }
       _nameGroup(prefix) {
-        var _a2, _b;
-        if (((_b = (_a2 = this._parent) === null || _a2 === void 0 ? void 0 : _a2._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
+        var _a3, _b2;
+        if (((_b2 = (_a3 = this._parent) === null || _a3 === void 0 ? void 0 : _a3._prefixes) === null || _b2 === void 0 ? void 0 : _b2.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
           throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
         }
         return this._names[prefix] = { prefix, index: 0 };
@@ -20156,12 +20156,12 @@ var require_scope = __commonJS({
         return new ValueScopeName(prefix, this._newName(prefix));
       }
       value(nameOrPrefix, value) {
-        var _a2;
+        var _a3;
         if (value.ref === void 0)
           throw new Error("CodeGen: ref must be passed in value");
         const name = this.toName(nameOrPrefix);
         const { prefix } = name;
-        const valueKey = (_a2 = value.key) !== null && _a2 !== void 0 ? _a2 : value.ref;
+        const valueKey = (_a3 = value.key) !== null && _a3 !== void 0 ? _a3 : value.ref;
         let vs = this._values[prefix];
         if (vs) {
           const _name = vs.get(valueKey);
@@ -20408,27 +20408,27 @@ var require_codegen = __commonJS({
       }
       optimizeNodes() {
         const { nodes: nodes5 } = this;
-        let i5 = nodes5.length;
-        while (i5--) {
-          const n3 = nodes5[i5].optimizeNodes();
+        let i6 = nodes5.length;
+        while (i6--) {
+          const n3 = nodes5[i6].optimizeNodes();
           if (Array.isArray(n3))
-            nodes5.splice(i5, 1, ...n3);
+            nodes5.splice(i6, 1, ...n3);
           else if (n3)
-            nodes5[i5] = n3;
+            nodes5[i6] = n3;
           else
-            nodes5.splice(i5, 1);
+            nodes5.splice(i6, 1);
         }
         return nodes5.length > 0 ? this : void 0;
       }
       optimizeNames(names, constants4) {
         const { nodes: nodes5 } = this;
-        let i5 = nodes5.length;
-        while (i5--) {
-          const n3 = nodes5[i5];
+        let i6 = nodes5.length;
+        while (i6--) {
+          const n3 = nodes5[i6];
           if (n3.optimizeNames(names, constants4))
             continue;
           subtractNames(names, n3.names);
-          nodes5.splice(i5, 1);
+          nodes5.splice(i6, 1);
         }
         return nodes5.length > 0 ? this : void 0;
       }
@@ -20479,8 +20479,8 @@ var require_codegen = __commonJS({
         return this;
       }
       optimizeNames(names, constants4) {
-        var _a2;
-        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
+        var _a3;
+        this.else = (_a3 = this.else) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants4);
         if (!(super.optimizeNames(names, constants4) || this.else))
           return;
         this.condition = optimizeExpr(this.condition, names, constants4);
@@ -20584,17 +20584,17 @@ var require_codegen = __commonJS({
         return code;
       }
       optimizeNodes() {
-        var _a2, _b;
+        var _a3, _b2;
         super.optimizeNodes();
-        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNodes();
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
+        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNodes();
+        (_b2 = this.finally) === null || _b2 === void 0 ? void 0 : _b2.optimizeNodes();
         return this;
       }
       optimizeNames(names, constants4) {
-        var _a2, _b;
+        var _a3, _b2;
         super.optimizeNames(names, constants4);
-        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
+        (_a3 = this.catch) === null || _a3 === void 0 ? void 0 : _a3.optimizeNames(names, constants4);
+        (_b2 = this.finally) === null || _b2 === void 0 ? void 0 : _b2.optimizeNames(names, constants4);
         return this;
       }
       get names() {
@@ -20755,8 +20755,8 @@ var require_codegen = __commonJS({
         const name = this._scope.toName(nameOrPrefix);
         if (this.opts.es5) {
           const arr = iterable instanceof code_1.Name ? iterable : this.var("_arr", iterable);
-          return this.forRange("_i", 0, (0, code_1._)`${arr}.length`, (i5) => {
-            this.var(name, (0, code_1._)`${arr}[${i5}]`);
+          return this.forRange("_i", 0, (0, code_1._)`${arr}.length`, (i6) => {
+            this.var(name, (0, code_1._)`${arr}[${i6}]`);
             forBody(name);
           });
         }
@@ -20924,8 +20924,8 @@ var require_codegen = __commonJS({
       for (const n3 in from)
         names[n3] = (names[n3] || 0) - (from[n3] || 0);
     }
-    function not2(x) {
-      return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._)`!${par(x)}`;
+    function not2(x2) {
+      return typeof x2 == "boolean" || typeof x2 == "number" || x2 === null ? !x2 : (0, code_1._)`!${par(x2)}`;
     }
     exports2.not = not2;
     var andCode = mappend(exports2.operators.AND);
@@ -20939,10 +20939,10 @@ var require_codegen = __commonJS({
     }
     exports2.or = or;
     function mappend(op2) {
-      return (x, y) => x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._)`${par(x)} ${op2} ${par(y)}`;
+      return (x2, y) => x2 === code_1.nil ? y : y === code_1.nil ? x2 : (0, code_1._)`${par(x2)} ${op2} ${par(y)}`;
     }
-    function par(x) {
-      return x instanceof code_1.Name ? x : (0, code_1._)`(${x})`;
+    function par(x2) {
+      return x2 instanceof code_1.Name ? x2 : (0, code_1._)`(${x2})`;
     }
   }
 });
@@ -21032,8 +21032,8 @@ var require_util9 = __commonJS({
     exports2.unescapeJsonPointer = unescapeJsonPointer;
     function eachItem(xs, f5) {
       if (Array.isArray(xs)) {
-        for (const x of xs)
-          f5(x);
+        for (const x2 of xs)
+          f5(x2);
       } else {
         f5(xs);
       }
@@ -21197,21 +21197,21 @@ var require_errors2 = __commonJS({
     function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
       if (errsCount === void 0)
         throw new Error("ajv implementation error");
-      const err = gen.name("err");
-      gen.forRange("i", errsCount, names_1.default.errors, (i5) => {
-        gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i5}]`);
-        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
-        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
+      const err2 = gen.name("err");
+      gen.forRange("i", errsCount, names_1.default.errors, (i6) => {
+        gen.const(err2, (0, codegen_1._)`${names_1.default.vErrors}[${i6}]`);
+        gen.if((0, codegen_1._)`${err2}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err2}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.assign((0, codegen_1._)`${err2}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
         if (it.opts.verbose) {
-          gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
-          gen.assign((0, codegen_1._)`${err}.data`, data);
+          gen.assign((0, codegen_1._)`${err2}.schema`, schemaValue);
+          gen.assign((0, codegen_1._)`${err2}.data`, data);
         }
       });
     }
     exports2.extendErrors = extendErrors;
     function addError(gen, errObj) {
-      const err = gen.const("err", errObj);
-      gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
+      const err2 = gen.const("err", errObj);
+      gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err2}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err2})`);
       gen.code((0, codegen_1._)`${names_1.default.errors}++`);
     }
     function returnErrors(it, errs) {
@@ -21334,8 +21334,8 @@ var require_rules = __commonJS({
     exports2.getRules = exports2.isJSONType = void 0;
     var _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
     var jsonTypes = new Set(_jsonTypes);
-    function isJSONType(x) {
-      return typeof x == "string" && jsonTypes.has(x);
+    function isJSONType(x2) {
+      return typeof x2 == "string" && jsonTypes.has(x2);
     }
     exports2.isJSONType = isJSONType;
     function getRules() {
@@ -21373,8 +21373,8 @@ var require_applicability = __commonJS({
     }
     exports2.shouldUseGroup = shouldUseGroup;
     function shouldUseRule(schema, rule) {
-      var _a2;
-      return schema[rule.keyword] !== void 0 || ((_a2 = rule.definition.implements) === null || _a2 === void 0 ? void 0 : _a2.some((kwd) => schema[kwd] !== void 0));
+      var _a3;
+      return schema[rule.keyword] !== void 0 || ((_a3 = rule.definition.implements) === null || _a3 === void 0 ? void 0 : _a3.some((kwd) => schema[kwd] !== void 0));
     }
     exports2.shouldUseRule = shouldUseRule;
   }
@@ -21579,7 +21579,7 @@ var require_defaults = __commonJS({
           assignDefault(it, key, properties[key].default);
         }
       } else if (ty === "array" && Array.isArray(items)) {
-        items.forEach((sch, i5) => assignDefault(it, i5, sch.default));
+        items.forEach((sch, i6) => assignDefault(it, i6, sch.default));
       }
     }
     exports2.assignDefaults = assignDefaults;
@@ -21697,10 +21697,10 @@ var require_code2 = __commonJS({
       return valid;
       function validateItems(notValid) {
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
-        gen.forRange("i", 0, len, (i5) => {
+        gen.forRange("i", 0, len, (i6) => {
           cxt.subschema({
             keyword,
-            dataProp: i5,
+            dataProp: i6,
             dataPropType: util_1.Type.Num
           }, valid);
           gen.if((0, codegen_1.not)(valid), notValid);
@@ -21717,10 +21717,10 @@ var require_code2 = __commonJS({
         return;
       const valid = gen.let("valid", false);
       const schValid = gen.name("_valid");
-      gen.block(() => schema.forEach((_sch, i5) => {
+      gen.block(() => schema.forEach((_sch, i6) => {
         const schCxt = cxt.subschema({
           keyword,
-          schemaProp: i5,
+          schemaProp: i6,
           compositeRule: true
         }, schValid);
         gen.assign(valid, (0, codegen_1._)`${valid} || ${schValid}`);
@@ -21762,14 +21762,14 @@ var require_keyword = __commonJS({
     }
     exports2.macroKeywordCode = macroKeywordCode;
     function funcKeywordCode(cxt, def) {
-      var _a2;
+      var _a3;
       const { gen, keyword, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
-      const validate3 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate3);
+      const validate4 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const validateRef = useKeyword(gen, keyword, validate4);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
-      cxt.ok((_a2 = def.valid) !== null && _a2 !== void 0 ? _a2 : valid);
+      cxt.ok((_a3 = def.valid) !== null && _a3 !== void 0 ? _a3 : valid);
       function validateKeyword() {
         if (def.errors === false) {
           assignValid();
@@ -21800,8 +21800,8 @@ var require_keyword = __commonJS({
         gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
       }
       function reportErrs(errors) {
-        var _a3;
-        gen.if((0, codegen_1.not)((_a3 = def.valid) !== null && _a3 !== void 0 ? _a3 : valid), errors);
+        var _a4;
+        gen.if((0, codegen_1.not)((_a4 = def.valid) !== null && _a4 !== void 0 ? _a4 : valid), errors);
       }
     }
     exports2.funcKeywordCode = funcKeywordCode;
@@ -21943,12 +21943,12 @@ var require_fast_deep_equal = __commonJS({
       if (a5 === b5) return true;
       if (a5 && b5 && typeof a5 == "object" && typeof b5 == "object") {
         if (a5.constructor !== b5.constructor) return false;
-        var length, i5, keys;
+        var length, i6, keys;
         if (Array.isArray(a5)) {
           length = a5.length;
           if (length != b5.length) return false;
-          for (i5 = length; i5-- !== 0; )
-            if (!equal(a5[i5], b5[i5])) return false;
+          for (i6 = length; i6-- !== 0; )
+            if (!equal(a5[i6], b5[i6])) return false;
           return true;
         }
         if (a5.constructor === RegExp) return a5.source === b5.source && a5.flags === b5.flags;
@@ -21957,10 +21957,10 @@ var require_fast_deep_equal = __commonJS({
         keys = Object.keys(a5);
         length = keys.length;
         if (length !== Object.keys(b5).length) return false;
-        for (i5 = length; i5-- !== 0; )
-          if (!Object.prototype.hasOwnProperty.call(b5, keys[i5])) return false;
-        for (i5 = length; i5-- !== 0; ) {
-          var key = keys[i5];
+        for (i6 = length; i6-- !== 0; )
+          if (!Object.prototype.hasOwnProperty.call(b5, keys[i6])) return false;
+        for (i6 = length; i6-- !== 0; ) {
+          var key = keys[i6];
           if (!equal(a5[key], b5[key])) return false;
         }
         return true;
@@ -22037,8 +22037,8 @@ var require_json_schema_traverse = __commonJS({
           var sch = schema[key];
           if (Array.isArray(sch)) {
             if (key in traverse.arrayKeywords) {
-              for (var i5 = 0; i5 < sch.length; i5++)
-                _traverse(opts, pre, post, sch[i5], jsonPtr + "/" + key + "/" + i5, rootSchema, jsonPtr, key, schema, i5);
+              for (var i6 = 0; i6 < sch.length; i6++)
+                _traverse(opts, pre, post, sch[i6], jsonPtr + "/" + key + "/" + i6, rootSchema, jsonPtr, key, schema, i6);
             }
           } else if (key in traverse.propsKeywords) {
             if (sch && typeof sch == "object") {
@@ -22769,7 +22769,7 @@ var require_compile = __commonJS({
     var validate_1 = require_validate();
     var SchemaEnv = class {
       constructor(env2) {
-        var _a2;
+        var _a3;
         this.refs = {};
         this.dynamicAnchors = {};
         let schema;
@@ -22778,7 +22778,7 @@ var require_compile = __commonJS({
         this.schema = env2.schema;
         this.schemaId = env2.schemaId;
         this.root = env2.root || this;
-        this.baseId = (_a2 = env2.baseId) !== null && _a2 !== void 0 ? _a2 : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env2.schemaId || "$id"]);
+        this.baseId = (_a3 = env2.baseId) !== null && _a3 !== void 0 ? _a3 : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env2.schemaId || "$id"]);
         this.schemaPath = env2.schemaPath;
         this.localRefs = env2.localRefs;
         this.meta = env2.meta;
@@ -22839,28 +22839,28 @@ var require_compile = __commonJS({
         if (this.opts.code.process)
           sourceCode = this.opts.code.process(sourceCode, sch);
         const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
-        const validate3 = makeValidate(this, this.scope.get());
-        this.scope.value(validateName, { ref: validate3 });
-        validate3.errors = null;
-        validate3.schema = sch.schema;
-        validate3.schemaEnv = sch;
+        const validate4 = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate4 });
+        validate4.errors = null;
+        validate4.schema = sch.schema;
+        validate4.schemaEnv = sch;
         if (sch.$async)
-          validate3.$async = true;
+          validate4.$async = true;
         if (this.opts.code.source === true) {
-          validate3.source = { validateName, validateCode, scopeValues: gen._values };
+          validate4.source = { validateName, validateCode, scopeValues: gen._values };
         }
         if (this.opts.unevaluated) {
           const { props, items } = schemaCxt;
-          validate3.evaluated = {
+          validate4.evaluated = {
             props: props instanceof codegen_1.Name ? void 0 : props,
             items: items instanceof codegen_1.Name ? void 0 : items,
             dynamicProps: props instanceof codegen_1.Name,
             dynamicItems: items instanceof codegen_1.Name
           };
-          if (validate3.source)
-            validate3.source.evaluated = (0, codegen_1.stringify)(validate3.evaluated);
+          if (validate4.source)
+            validate4.source.evaluated = (0, codegen_1.stringify)(validate4.evaluated);
         }
-        sch.validate = validate3;
+        sch.validate = validate4;
         return sch;
       } catch (e5) {
         delete sch.validate;
@@ -22874,14 +22874,14 @@ var require_compile = __commonJS({
     }
     exports2.compileSchema = compileSchema;
     function resolveRef(root5, baseId, ref) {
-      var _a2;
+      var _a3;
       ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, ref);
       const schOrFunc = root5.refs[ref];
       if (schOrFunc)
         return schOrFunc;
       let _sch = resolve4.call(this, root5, ref);
       if (_sch === void 0) {
-        const schema = (_a2 = root5.localRefs) === null || _a2 === void 0 ? void 0 : _a2[ref];
+        const schema = (_a3 = root5.localRefs) === null || _a3 === void 0 ? void 0 : _a3[ref];
         const { schemaId } = this.opts;
         if (schema)
           _sch = new SchemaEnv({ schema, schemaId, root: root5, baseId });
@@ -22950,8 +22950,8 @@ var require_compile = __commonJS({
       "definitions"
     ]);
     function getJsonPointer(parsedRef, { baseId, schema, root: root5 }) {
-      var _a2;
-      if (((_a2 = parsedRef.fragment) === null || _a2 === void 0 ? void 0 : _a2[0]) !== "/")
+      var _a3;
+      if (((_a3 = parsedRef.fragment) === null || _a3 === void 0 ? void 0 : _a3[0]) !== "/")
         return;
       for (const part of parsedRef.fragment.slice(1).split("/")) {
         if (typeof schema === "boolean")
@@ -23013,8 +23013,8 @@ var require_utils2 = __commonJS({
     var BYTE_HEX = new Array(256);
     {
       const HEX_DIGITS = "0123456789ABCDEF";
-      for (let i5 = 0; i5 < 256; i5++) {
-        BYTE_HEX[i5] = "%" + HEX_DIGITS[i5 >> 4] + HEX_DIGITS[i5 & 15];
+      for (let i6 = 0; i6 < 256; i6++) {
+        BYTE_HEX[i6] = "%" + HEX_DIGITS[i6 >> 4] + HEX_DIGITS[i6 & 15];
       }
     }
     function percentEncodeNonAscii(cp) {
@@ -23029,24 +23029,24 @@ var require_utils2 = __commonJS({
     function stringArrayToHexStripped(input) {
       let acc = "";
       let code = 0;
-      let i5 = 0;
-      for (i5 = 0; i5 < input.length; i5++) {
-        code = input[i5].charCodeAt(0);
+      let i6 = 0;
+      for (i6 = 0; i6 < input.length; i6++) {
+        code = input[i6].charCodeAt(0);
         if (code === 48) {
           continue;
         }
         if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
           return "";
         }
-        acc += input[i5];
+        acc += input[i6];
         break;
       }
-      for (i5 += 1; i5 < input.length; i5++) {
-        code = input[i5].charCodeAt(0);
+      for (i6 += 1; i6 < input.length; i6++) {
+        code = input[i6].charCodeAt(0);
         if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
           return "";
         }
-        acc += input[i5];
+        acc += input[i6];
       }
       return acc;
     }
@@ -23056,10 +23056,10 @@ var require_utils2 = __commonJS({
     var nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u);
     function isZoneIdentifier(zone) {
       if (zone.length === 0) return false;
-      for (let i5 = 0; i5 < zone.length; i5++) {
-        if (isZoneCharacter(zone[i5])) continue;
-        if (zone[i5] === "%" && i5 + 2 < zone.length && isHexPair(zone.slice(i5 + 1, i5 + 3))) {
-          i5 += 2;
+      for (let i6 = 0; i6 < zone.length; i6++) {
+        if (isZoneCharacter(zone[i6])) continue;
+        if (zone[i6] === "%" && i6 + 2 < zone.length && isHexPair(zone.slice(i6 + 1, i6 + 3))) {
+          i6 += 2;
           continue;
         }
         return false;
@@ -23071,9 +23071,9 @@ var require_utils2 = __commonJS({
       let bestLength = 0;
       let runStart = -1;
       let runLength = 0;
-      for (let i5 = 0; i5 < hextets.length; i5++) {
-        if (hextets[i5] === "0") {
-          if (runStart === -1) runStart = i5;
+      for (let i6 = 0; i6 < hextets.length; i6++) {
+        if (hextets[i6] === "0") {
+          if (runStart === -1) runStart = i6;
           runLength++;
           if (runLength > bestLength) {
             bestLength = runLength;
@@ -23100,16 +23100,16 @@ var require_utils2 = __commonJS({
       }
       const parts = left.concat(right);
       let hextetCount = 0;
-      for (let i5 = 0; i5 < parts.length; i5++) {
-        const part = parts[i5];
+      for (let i6 = 0; i6 < parts.length; i6++) {
+        const part = parts[i6];
         if (part === "") return void 0;
         if (part.indexOf(".") !== -1) {
-          if (i5 !== parts.length - 1 || compression !== -1 && right.length === 0 || !isIPv4(part)) return void 0;
+          if (i6 !== parts.length - 1 || compression !== -1 && right.length === 0 || !isIPv4(part)) return void 0;
           hextetCount += 2;
           continue;
         }
         if (!isHextet(part)) return void 0;
-        parts[i5] = parseInt(part, 16).toString(16);
+        parts[i6] = parseInt(part, 16).toString(16);
         hextetCount++;
       }
       if (compression === -1) {
@@ -23118,8 +23118,8 @@ var require_utils2 = __commonJS({
       }
       if (hextetCount >= 8) return void 0;
       const expanded = parts.slice(0, left.length);
-      for (let i5 = hextetCount; i5 < 8; i5++) expanded.push("0");
-      for (let i5 = left.length; i5 < parts.length; i5++) expanded.push(parts[i5]);
+      for (let i6 = hextetCount; i6 < 8; i6++) expanded.push("0");
+      for (let i6 = left.length; i6 < parts.length; i6++) expanded.push(parts[i6]);
       return compressIPv6ZeroRun(expanded);
     }
     function normalizeIPv6(host) {
@@ -23152,8 +23152,8 @@ var require_utils2 = __commonJS({
     }
     function findToken(str, token) {
       let ind = 0;
-      for (let i5 = 0; i5 < str.length; i5++) {
-        if (str[i5] === token) ind++;
+      for (let i6 = 0; i6 < str.length; i6++) {
+        if (str[i6] === token) ind++;
       }
       return ind;
     }
@@ -23240,8 +23240,8 @@ var require_utils2 = __commonJS({
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
-      for (let i5 = 0; i5 <= last; i5++) {
-        const segment = segments[i5];
+      for (let i6 = 0; i6 <= last; i6++) {
+        const segment = segments[i6];
         if (segment === "." || segment === "..") {
           if (segment === "..") {
             if (output.length !== 0 && output[output.length - 1] !== "..") {
@@ -23250,7 +23250,7 @@ var require_utils2 = __commonJS({
               output.push("..");
             }
           }
-          trailingDirectory = i5 === last;
+          trailingDirectory = i6 === last;
         } else {
           output.push(segment);
         }
@@ -23276,9 +23276,9 @@ var require_utils2 = __commonJS({
         return input;
       }
       let output = "";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        if (input[i5] === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        if (input[i6] === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
@@ -23287,20 +23287,20 @@ var require_utils2 = __commonJS({
             } else {
               output += "%" + normalizedHex;
             }
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
-        output += input[i5];
+        output += input[i6];
       }
       return output;
     }
     function normalizePathEncoding(input) {
       let output = "";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        const ch = input[i5];
-        if (ch === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        const ch = input[i6];
+        if (ch === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
@@ -23309,23 +23309,23 @@ var require_utils2 = __commonJS({
             } else {
               output += "%" + normalizedHex;
             }
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
         if (isPathCharacter(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i5);
+          const code = input.charCodeAt(i6);
           if (code < 128) {
             output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
           } else if (code < 55296 || code > 57343) {
             output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i5 + 1 < input.length) {
-            const low = input.charCodeAt(i5 + 1);
+          } else if (code <= 56319 && i6 + 1 < input.length) {
+            const low = input.charCodeAt(i6 + 1);
             if (low >= 56320 && low <= 57343) {
               output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
-              i5++;
+              i6++;
             } else {
               output += percentEncodeNonAscii(65533);
             }
@@ -23339,13 +23339,13 @@ var require_utils2 = __commonJS({
     function serializePathEncoding(input, pathNoScheme = false) {
       let output = "";
       let firstSegment = pathNoScheme && input[0] !== "/";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        const ch = input[i5];
-        if (ch === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        const ch = input[i6];
+        if (ch === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             output += "%" + hex.toUpperCase();
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
@@ -23355,16 +23355,16 @@ var require_utils2 = __commonJS({
         if (isPathCharacter(ch) && (ch !== ":" || !firstSegment)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i5);
+          const code = input.charCodeAt(i6);
           if (code < 128) {
             output += BYTE_HEX[code];
           } else if (code < 55296 || code > 57343) {
             output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i5 + 1 < input.length) {
-            const low = input.charCodeAt(i5 + 1);
+          } else if (code <= 56319 && i6 + 1 < input.length) {
+            const low = input.charCodeAt(i6 + 1);
             if (low >= 56320 && low <= 57343) {
               output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
-              i5++;
+              i6++;
             } else {
               output += percentEncodeNonAscii(65533);
             }
@@ -23377,29 +23377,29 @@ var require_utils2 = __commonJS({
     }
     function encodeComponent(input, isAllowed) {
       let output = "";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        const ch = input[i5];
-        if (ch === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        const ch = input[i6];
+        if (ch === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             output += "%" + hex.toUpperCase();
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
         if (isAllowed(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i5);
+          const code = input.charCodeAt(i6);
           if (code < 128) {
             output += BYTE_HEX[code];
           } else if (code < 55296 || code > 57343) {
             output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i5 + 1 < input.length) {
-            const low = input.charCodeAt(i5 + 1);
+          } else if (code <= 56319 && i6 + 1 < input.length) {
+            const low = input.charCodeAt(i6 + 1);
             if (low >= 56320 && low <= 57343) {
               output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
-              i5++;
+              i6++;
             } else {
               output += percentEncodeNonAscii(65533);
             }
@@ -23424,10 +23424,10 @@ var require_utils2 = __commonJS({
     }
     function normalizeQueryFragmentEncoding(input) {
       let output = "";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        const ch = input[i5];
-        if (ch === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        const ch = input[i6];
+        if (ch === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
@@ -23436,23 +23436,23 @@ var require_utils2 = __commonJS({
             } else {
               output += "%" + normalizedHex;
             }
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
         if (isQueryFragmentCharacter(ch)) {
           output += ch;
         } else {
-          const code = input.charCodeAt(i5);
+          const code = input.charCodeAt(i6);
           if (code < 128) {
             output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
           } else if (code < 55296 || code > 57343) {
             output += percentEncodeNonAscii(code);
-          } else if (code <= 56319 && i5 + 1 < input.length) {
-            const low = input.charCodeAt(i5 + 1);
+          } else if (code <= 56319 && i6 + 1 < input.length) {
+            const low = input.charCodeAt(i6 + 1);
             if (low >= 56320 && low <= 57343) {
               output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
-              i5++;
+              i6++;
             } else {
               output += percentEncodeNonAscii(65533);
             }
@@ -23465,16 +23465,16 @@ var require_utils2 = __commonJS({
     }
     function escapePreservingEscapes(input) {
       let output = "";
-      for (let i5 = 0; i5 < input.length; i5++) {
-        if (input[i5] === "%" && i5 + 2 < input.length) {
-          const hex = input.slice(i5 + 1, i5 + 3);
+      for (let i6 = 0; i6 < input.length; i6++) {
+        if (input[i6] === "%" && i6 + 2 < input.length) {
+          const hex = input.slice(i6 + 1, i6 + 3);
           if (isHexPair(hex)) {
             output += "%" + hex.toUpperCase();
-            i5 += 2;
+            i6 += 2;
             continue;
           }
         }
-        output += escape(input[i5]);
+        output += escape(input[i6]);
       }
       return output;
     }
@@ -24265,11 +24265,11 @@ var require_core = __commonJS({
     };
     var MAX_EXPRESSION = 200;
     function requiredOptions(o3) {
-      var _a2, _b, _c5, _d, _e5, _f, _g, _h4, _j, _k, _l, _m4, _o, _p, _q, _r3, _s5, _t, _u, _v, _w, _x, _y, _z, _0;
+      var _a3, _b2, _c5, _d, _e5, _f, _g, _h4, _j, _k, _l, _m4, _o, _p, _q, _r3, _s5, _t, _u, _v, _w, _x, _y, _z, _0;
       const s2 = o3.strict;
-      const _optz = (_a2 = o3.code) === null || _a2 === void 0 ? void 0 : _a2.optimize;
+      const _optz = (_a3 = o3.code) === null || _a3 === void 0 ? void 0 : _a3.optimize;
       const optimize = _optz === true || _optz === void 0 ? 1 : _optz || 0;
-      const regExp = (_c5 = (_b = o3.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c5 !== void 0 ? _c5 : defaultRegExp;
+      const regExp = (_c5 = (_b2 = o3.code) === null || _b2 === void 0 ? void 0 : _b2.regExp) !== null && _c5 !== void 0 ? _c5 : defaultRegExp;
       const uriResolver = (_d = o3.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
       return {
         strictSchema: (_f = (_e5 = o3.strictSchema) !== null && _e5 !== void 0 ? _e5 : s2) !== null && _f !== void 0 ? _f : true,
@@ -24292,7 +24292,7 @@ var require_core = __commonJS({
         uriResolver
       };
     }
-    var Ajv3 = class {
+    var Ajv4 = class {
       constructor(opts = {}) {
         this.schemas = {};
         this.refs = {};
@@ -24560,9 +24560,9 @@ var require_core = __commonJS({
         delete RULES.keywords[keyword];
         delete RULES.all[keyword];
         for (const group4 of RULES.rules) {
-          const i5 = group4.rules.findIndex((rule) => rule.keyword === keyword);
-          if (i5 >= 0)
-            group4.rules.splice(i5, 1);
+          const i6 = group4.rules.findIndex((rule) => rule.keyword === keyword);
+          if (i6 >= 0)
+            group4.rules.splice(i6, 1);
         }
         return this;
       }
@@ -24662,9 +24662,9 @@ var require_core = __commonJS({
         }
       }
     };
-    Ajv3.ValidationError = validation_error_1.default;
-    Ajv3.MissingRefError = ref_error_1.default;
-    exports2.default = Ajv3;
+    Ajv4.ValidationError = validation_error_1.default;
+    Ajv4.MissingRefError = ref_error_1.default;
+    exports2.default = Ajv4;
     function checkOptions(checkOpts, options, msg, log = "error") {
       for (const key in checkOpts) {
         const opt = key;
@@ -24741,7 +24741,7 @@ var require_core = __commonJS({
       }
     }
     function addRule(keyword, definition, dataType) {
-      var _a2;
+      var _a3;
       const post = definition === null || definition === void 0 ? void 0 : definition.post;
       if (dataType && post)
         throw new Error('keyword with "post" flag cannot have "type"');
@@ -24767,12 +24767,12 @@ var require_core = __commonJS({
       else
         ruleGroup.rules.push(rule);
       RULES.all[keyword] = rule;
-      (_a2 = definition.implements) === null || _a2 === void 0 ? void 0 : _a2.forEach((kwd) => this.addKeyword(kwd));
+      (_a3 = definition.implements) === null || _a3 === void 0 ? void 0 : _a3.forEach((kwd) => this.addKeyword(kwd));
     }
     function addBeforeRule(ruleGroup, rule, before) {
-      const i5 = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
-      if (i5 >= 0) {
-        ruleGroup.rules.splice(i5, 0, rule);
+      const i6 = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
+      if (i6 >= 0) {
+        ruleGroup.rules.splice(i6, 0, rule);
       } else {
         ruleGroup.rules.push(rule);
         this.logger.warn(`rule ${before} is not defined`);
@@ -24901,10 +24901,10 @@ var require_ref = __commonJS({
         gen.assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
       }
       function addEvaluatedFrom(source) {
-        var _a2;
+        var _a3;
         if (!it.opts.unevaluated)
           return;
-        const schEvaluated = (_a2 = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a2 === void 0 ? void 0 : _a2.evaluated;
+        const schEvaluated = (_a3 = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a3 === void 0 ? void 0 : _a3.evaluated;
         if (it.props !== true) {
           if (schEvaluated && !schEvaluated.dynamicProps) {
             if (schEvaluated.props !== void 0) {
@@ -25269,8 +25269,8 @@ var require_uniqueItems = __commonJS({
     var util_1 = require_util9();
     var equal_1 = require_equal();
     var error3 = {
-      message: ({ params: { i: i5, j: j5 } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j5} and ${i5} are identical)`,
-      params: ({ params: { i: i5, j: j5 } }) => (0, codegen_1._)`{i: ${i5}, j: ${j5}}`
+      message: ({ params: { i: i6, j: j5 } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j5} and ${i6} are identical)`,
+      params: ({ params: { i: i6, j: j5 } }) => (0, codegen_1._)`{i: ${i6}, j: ${j5}}`
     };
     var def = {
       keyword: "uniqueItems",
@@ -25287,21 +25287,21 @@ var require_uniqueItems = __commonJS({
         cxt.block$data(valid, validateUniqueItems, (0, codegen_1._)`${schemaCode} === false`);
         cxt.ok(valid);
         function validateUniqueItems() {
-          const i5 = gen.let("i", (0, codegen_1._)`${data}.length`);
+          const i6 = gen.let("i", (0, codegen_1._)`${data}.length`);
           const j5 = gen.let("j");
-          cxt.setParams({ i: i5, j: j5 });
+          cxt.setParams({ i: i6, j: j5 });
           gen.assign(valid, true);
-          gen.if((0, codegen_1._)`${i5} > 1`, () => (canOptimize() ? loopN : loopN2)(i5, j5));
+          gen.if((0, codegen_1._)`${i6} > 1`, () => (canOptimize() ? loopN : loopN2)(i6, j5));
         }
         function canOptimize() {
           return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
         }
-        function loopN(i5, j5) {
+        function loopN(i6, j5) {
           const item = gen.name("item");
           const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
-          gen.for((0, codegen_1._)`;${i5}--;`, () => {
-            gen.let(item, (0, codegen_1._)`${data}[${i5}]`);
+          gen.for((0, codegen_1._)`;${i6}--;`, () => {
+            gen.let(item, (0, codegen_1._)`${data}[${i6}]`);
             gen.if(wrongType, (0, codegen_1._)`continue`);
             if (itemTypes.length > 1)
               gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
@@ -25309,13 +25309,13 @@ var require_uniqueItems = __commonJS({
               gen.assign(j5, (0, codegen_1._)`${indices}[${item}]`);
               cxt.error();
               gen.assign(valid, false).break();
-            }).code((0, codegen_1._)`${indices}[${item}] = ${i5}`);
+            }).code((0, codegen_1._)`${indices}[${item}] = ${i6}`);
           });
         }
-        function loopN2(i5, j5) {
+        function loopN2(i6, j5) {
           const eql = (0, util_1.useFunc)(gen, equal_1.default);
           const outer = gen.name("outer");
-          gen.label(outer).for((0, codegen_1._)`;${i5}--;`, () => gen.for((0, codegen_1._)`${j5} = ${i5}; ${j5}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i5}], ${data}[${j5}])`, () => {
+          gen.label(outer).for((0, codegen_1._)`;${i6}--;`, () => gen.for((0, codegen_1._)`${j5} = ${i6}; ${j5}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i6}], ${data}[${j5}])`, () => {
             cxt.error();
             gen.assign(valid, false).break(outer);
           })));
@@ -25387,16 +25387,16 @@ var require_enum = __commonJS({
           if (!Array.isArray(schema))
             throw new Error("ajv implementation error");
           const vSchema = gen.const("vSchema", schemaCode);
-          valid = (0, codegen_1.or)(...schema.map((_x, i5) => equalCode(vSchema, i5)));
+          valid = (0, codegen_1.or)(...schema.map((_x, i6) => equalCode(vSchema, i6)));
         }
         cxt.pass(valid);
         function loopEnum() {
           gen.assign(valid, false);
           gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._)`${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
         }
-        function equalCode(vSchema, i5) {
-          const sch = schema[i5];
-          return typeof sch === "object" && sch !== null ? (0, codegen_1._)`${getEql()}(${data}, ${vSchema}[${i5}])` : (0, codegen_1._)`${data} === ${sch}`;
+        function equalCode(vSchema, i6) {
+          const sch = schema[i6];
+          return typeof sch === "object" && sch !== null ? (0, codegen_1._)`${getEql()}(${data}, ${vSchema}[${i6}])` : (0, codegen_1._)`${data} === ${sch}`;
         }
       }
     };
@@ -25483,8 +25483,8 @@ var require_additionalItems = __commonJS({
         cxt.ok(valid);
       }
       function validateItems(valid) {
-        gen.forRange("i", items.length, len, (i5) => {
-          cxt.subschema({ keyword, dataProp: i5, dataPropType: util_1.Type.Num }, valid);
+        gen.forRange("i", items.length, len, (i6) => {
+          cxt.subschema({ keyword, dataProp: i6, dataPropType: util_1.Type.Num }, valid);
           if (!it.allErrors)
             gen.if((0, codegen_1.not)(valid), () => gen.break());
         });
@@ -25527,13 +25527,13 @@ var require_items = __commonJS({
       }
       const valid = gen.name("valid");
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
-      schArr.forEach((sch, i5) => {
+      schArr.forEach((sch, i6) => {
         if ((0, util_1.alwaysValidSchema)(it, sch))
           return;
-        gen.if((0, codegen_1._)`${len} > ${i5}`, () => cxt.subschema({
+        gen.if((0, codegen_1._)`${len} > ${i6}`, () => cxt.subschema({
           keyword,
-          schemaProp: i5,
-          dataProp: i5
+          schemaProp: i6,
+          dataProp: i6
         }, valid));
         cxt.ok(valid);
       });
@@ -25612,8 +25612,8 @@ var require_contains = __commonJS({
     var codegen_1 = require_codegen();
     var util_1 = require_util9();
     var error3 = {
-      message: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1.str)`must contain at least ${min} valid item(s)` : (0, codegen_1.str)`must contain at least ${min} and no more than ${max} valid item(s)`,
-      params: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1._)`{minContains: ${min}}` : (0, codegen_1._)`{minContains: ${min}, maxContains: ${max}}`
+      message: ({ params: { min, max: max2 } }) => max2 === void 0 ? (0, codegen_1.str)`must contain at least ${min} valid item(s)` : (0, codegen_1.str)`must contain at least ${min} and no more than ${max2} valid item(s)`,
+      params: ({ params: { min, max: max2 } }) => max2 === void 0 ? (0, codegen_1._)`{minContains: ${min}}` : (0, codegen_1._)`{minContains: ${min}, maxContains: ${max2}}`
     };
     var def = {
       keyword: "contains",
@@ -25625,39 +25625,39 @@ var require_contains = __commonJS({
       code(cxt) {
         const { gen, schema, parentSchema, data, it } = cxt;
         let min;
-        let max;
+        let max2;
         const { minContains, maxContains } = parentSchema;
         if (it.opts.next) {
           min = minContains === void 0 ? 1 : minContains;
-          max = maxContains;
+          max2 = maxContains;
         } else {
           min = 1;
         }
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
-        cxt.setParams({ min, max });
-        if (max === void 0 && min === 0) {
+        cxt.setParams({ min, max: max2 });
+        if (max2 === void 0 && min === 0) {
           (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
           return;
         }
-        if (max !== void 0 && min > max) {
+        if (max2 !== void 0 && min > max2) {
           (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
           cxt.fail();
           return;
         }
         if ((0, util_1.alwaysValidSchema)(it, schema)) {
           let cond = (0, codegen_1._)`${len} >= ${min}`;
-          if (max !== void 0)
-            cond = (0, codegen_1._)`${cond} && ${len} <= ${max}`;
+          if (max2 !== void 0)
+            cond = (0, codegen_1._)`${cond} && ${len} <= ${max2}`;
           cxt.pass(cond);
           return;
         }
         it.items = true;
         const valid = gen.name("valid");
-        if (max === void 0 && min === 1) {
+        if (max2 === void 0 && min === 1) {
           validateItems(valid, () => gen.if(valid, () => gen.break()));
         } else if (min === 0) {
           gen.let(valid, true);
-          if (max !== void 0)
+          if (max2 !== void 0)
             gen.if((0, codegen_1._)`${data}.length > 0`, validateItemsWithCount);
         } else {
           gen.let(valid, false);
@@ -25670,10 +25670,10 @@ var require_contains = __commonJS({
           validateItems(schValid, () => gen.if(schValid, () => checkLimits(count2)));
         }
         function validateItems(_valid, block) {
-          gen.forRange("i", 0, len, (i5) => {
+          gen.forRange("i", 0, len, (i6) => {
             cxt.subschema({
               keyword: "contains",
-              dataProp: i5,
+              dataProp: i6,
               dataPropType: util_1.Type.Num,
               compositeRule: true
             }, _valid);
@@ -25682,10 +25682,10 @@ var require_contains = __commonJS({
         }
         function checkLimits(count2) {
           gen.code((0, codegen_1._)`${count2}++`);
-          if (max === void 0) {
+          if (max2 === void 0) {
             gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count2} > ${max2}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
@@ -26151,23 +26151,23 @@ var require_oneOf = __commonJS({
         gen.block(validateOneOf);
         cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
         function validateOneOf() {
-          schArr.forEach((sch, i5) => {
+          schArr.forEach((sch, i6) => {
             let schCxt;
             if ((0, util_1.alwaysValidSchema)(it, sch)) {
               gen.var(schValid, true);
             } else {
               schCxt = cxt.subschema({
                 keyword: "oneOf",
-                schemaProp: i5,
+                schemaProp: i6,
                 compositeRule: true
               }, schValid);
             }
-            if (i5 > 0) {
-              gen.if((0, codegen_1._)`${schValid} && ${valid}`).assign(valid, false).assign(passing, (0, codegen_1._)`[${passing}, ${i5}]`).else();
+            if (i6 > 0) {
+              gen.if((0, codegen_1._)`${schValid} && ${valid}`).assign(valid, false).assign(passing, (0, codegen_1._)`[${passing}, ${i6}]`).else();
             }
             gen.if(schValid, () => {
               gen.assign(valid, true);
-              gen.assign(passing, i5);
+              gen.assign(passing, i6);
               if (schCxt)
                 cxt.mergeEvaluated(schCxt, codegen_1.Name);
             });
@@ -26193,10 +26193,10 @@ var require_allOf = __commonJS({
         if (!Array.isArray(schema))
           throw new Error("ajv implementation error");
         const valid = gen.name("valid");
-        schema.forEach((sch, i5) => {
+        schema.forEach((sch, i6) => {
           if ((0, util_1.alwaysValidSchema)(it, sch))
             return;
-          const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i5 }, valid);
+          const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i6 }, valid);
           cxt.ok(valid);
           cxt.mergeEvaluated(schCxt);
         });
@@ -26555,12 +26555,12 @@ var require_discriminator = __commonJS({
           return _valid;
         }
         function getMapping() {
-          var _a2;
+          var _a3;
           const oneOfMapping = {};
           const topRequired = hasRequired(parentSchema);
           let tagRequired = true;
-          for (let i5 = 0; i5 < oneOf2.length; i5++) {
-            let sch = oneOf2[i5];
+          for (let i6 = 0; i6 < oneOf2.length; i6++) {
+            let sch = oneOf2[i6];
             if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
               const ref = sch.$ref;
               sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
@@ -26569,12 +26569,12 @@ var require_discriminator = __commonJS({
               if (sch === void 0)
                 throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
             }
-            const propSch = (_a2 = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a2 === void 0 ? void 0 : _a2[tagName];
+            const propSch = (_a3 = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a3 === void 0 ? void 0 : _a3[tagName];
             if (typeof propSch != "object") {
               throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
             }
             tagRequired = tagRequired && (topRequired || hasRequired(sch));
-            addMappings(propSch, i5);
+            addMappings(propSch, i6);
           }
           if (!tagRequired)
             throw new Error(`discriminator: "${tagName}" must be required`);
@@ -26582,22 +26582,22 @@ var require_discriminator = __commonJS({
           function hasRequired({ required }) {
             return Array.isArray(required) && required.includes(tagName);
           }
-          function addMappings(sch, i5) {
+          function addMappings(sch, i6) {
             if (sch.const) {
-              addMapping(sch.const, i5);
+              addMapping(sch.const, i6);
             } else if (sch.enum) {
               for (const tagValue of sch.enum) {
-                addMapping(tagValue, i5);
+                addMapping(tagValue, i6);
               }
             } else {
               throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
             }
           }
-          function addMapping(tagValue, i5) {
+          function addMapping(tagValue, i6) {
             if (typeof tagValue != "string" || tagValue in oneOfMapping) {
               throw new Error(`discriminator: "${tagName}" values must be unique strings`);
             }
-            oneOfMapping[tagValue] = i5;
+            oneOfMapping[tagValue] = i6;
           }
         }
       }
@@ -26775,7 +26775,7 @@ var require_ajv = __commonJS({
     var draft7MetaSchema = require_json_schema_draft_07();
     var META_SUPPORT_DATA = ["/properties"];
     var META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
-    var Ajv3 = class extends core_1.default {
+    var Ajv4 = class extends core_1.default {
       _addVocabularies() {
         super._addVocabularies();
         draft7_1.default.forEach((v) => this.addVocabulary(v));
@@ -26794,11 +26794,11 @@ var require_ajv = __commonJS({
         return this.opts.defaultMeta = super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : void 0);
       }
     };
-    exports2.Ajv = Ajv3;
-    module2.exports = exports2 = Ajv3;
-    module2.exports.Ajv = Ajv3;
+    exports2.Ajv = Ajv4;
+    module2.exports = exports2 = Ajv4;
+    module2.exports.Ajv = Ajv4;
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.default = Ajv3;
+    exports2.default = Ajv4;
     var validate_1 = require_validate();
     Object.defineProperty(exports2, "KeywordCxt", { enumerable: true, get: function() {
       return validate_1.KeywordCxt;
@@ -26847,12 +26847,12 @@ var require_mod = __commonJS({
       var pv = -1;
       var mv = 0;
       var sc = n3;
-      var i5 = n3;
-      while (i5--) {
-        peq[a5.charCodeAt(i5)] |= 1 << i5;
+      var i6 = n3;
+      while (i6--) {
+        peq[a5.charCodeAt(i6)] |= 1 << i6;
       }
-      for (i5 = 0; i5 < m3; i5++) {
-        var eq = peq[b5.charCodeAt(i5)];
+      for (i6 = 0; i6 < m3; i6++) {
+        var eq = peq[b5.charCodeAt(i6)];
         var xv = eq | mv;
         eq |= (eq & pv) + pv ^ pv;
         mv |= ~(eq | pv);
@@ -26867,9 +26867,9 @@ var require_mod = __commonJS({
         pv = pv << 1 | ~(xv | mv);
         mv &= xv;
       }
-      i5 = n3;
-      while (i5--) {
-        peq[a5.charCodeAt(i5)] = 0;
+      i6 = n3;
+      while (i6--) {
+        peq[a5.charCodeAt(i6)] = 0;
       }
       return sc;
     };
@@ -26880,9 +26880,9 @@ var require_mod = __commonJS({
       var phc = [];
       var hsize = Math.ceil(n3 / 32);
       var vsize = Math.ceil(m3 / 32);
-      for (var i5 = 0; i5 < hsize; i5++) {
-        phc[i5] = -1;
-        mhc[i5] = 0;
+      for (var i6 = 0; i6 < hsize; i6++) {
+        phc[i6] = -1;
+        mhc[i6] = 0;
       }
       var j5 = 0;
       for (; j5 < vsize - 1; j5++) {
@@ -26893,19 +26893,19 @@ var require_mod = __commonJS({
         for (var k5 = start_1; k5 < vlen_1; k5++) {
           peq[b5.charCodeAt(k5)] |= 1 << k5;
         }
-        for (var i5 = 0; i5 < n3; i5++) {
-          var eq = peq[a5.charCodeAt(i5)];
-          var pb = phc[i5 / 32 | 0] >>> i5 & 1;
-          var mb = mhc[i5 / 32 | 0] >>> i5 & 1;
+        for (var i6 = 0; i6 < n3; i6++) {
+          var eq = peq[a5.charCodeAt(i6)];
+          var pb = phc[i6 / 32 | 0] >>> i6 & 1;
+          var mb = mhc[i6 / 32 | 0] >>> i6 & 1;
           var xv = eq | mv_1;
           var xh = ((eq | mb) & pv_1) + pv_1 ^ pv_1 | eq | mb;
           var ph = mv_1 | ~(xh | pv_1);
           var mh = pv_1 & xh;
           if (ph >>> 31 ^ pb) {
-            phc[i5 / 32 | 0] ^= 1 << i5;
+            phc[i6 / 32 | 0] ^= 1 << i6;
           }
           if (mh >>> 31 ^ mb) {
-            mhc[i5 / 32 | 0] ^= 1 << i5;
+            mhc[i6 / 32 | 0] ^= 1 << i6;
           }
           ph = ph << 1 | pb;
           mh = mh << 1 | mb;
@@ -26924,10 +26924,10 @@ var require_mod = __commonJS({
         peq[b5.charCodeAt(k5)] |= 1 << k5;
       }
       var score = m3;
-      for (var i5 = 0; i5 < n3; i5++) {
-        var eq = peq[a5.charCodeAt(i5)];
-        var pb = phc[i5 / 32 | 0] >>> i5 & 1;
-        var mb = mhc[i5 / 32 | 0] >>> i5 & 1;
+      for (var i6 = 0; i6 < n3; i6++) {
+        var eq = peq[a5.charCodeAt(i6)];
+        var pb = phc[i6 / 32 | 0] >>> i6 & 1;
+        var mb = mhc[i6 / 32 | 0] >>> i6 & 1;
         var xv = eq | mv;
         var xh = ((eq | mb) & pv) + pv ^ pv | eq | mb;
         var ph = mv | ~(xh | pv);
@@ -26935,10 +26935,10 @@ var require_mod = __commonJS({
         score += ph >>> m3 - 1 & 1;
         score -= mh >>> m3 - 1 & 1;
         if (ph >>> 31 ^ pb) {
-          phc[i5 / 32 | 0] ^= 1 << i5;
+          phc[i6 / 32 | 0] ^= 1 << i6;
         }
         if (mh >>> 31 ^ mb) {
-          mhc[i5 / 32 | 0] ^= 1 << i5;
+          mhc[i6 / 32 | 0] ^= 1 << i6;
         }
         ph = ph << 1 | pb;
         mh = mh << 1 | mb;
@@ -26968,11 +26968,11 @@ var require_mod = __commonJS({
     var closest2 = function(str, arr) {
       var min_distance = Infinity;
       var min_index = 0;
-      for (var i5 = 0; i5 < arr.length; i5++) {
-        var dist = distance2(str, arr[i5]);
+      for (var i6 = 0; i6 < arr.length; i6++) {
+        var dist = distance2(str, arr[i6]);
         if (dist < min_distance) {
           min_distance = dist;
-          min_index = i5;
+          min_index = i6;
         }
       }
       return arr[min_index];
@@ -27067,15 +27067,15 @@ var require_visit = __commonJS({
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
           path = Object.freeze(path.concat(node));
-          for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = visit_(i5, node.items[i5], visitor, path);
+          for (let i6 = 0; i6 < node.items.length; ++i6) {
+            const ci = visit_(i6, node.items[i6], visitor, path);
             if (typeof ci === "number")
-              i5 = ci - 1;
+              i6 = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node.items.splice(i5, 1);
-              i5 -= 1;
+              node.items.splice(i6, 1);
+              i6 -= 1;
             }
           }
         } else if (identity.isPair(node)) {
@@ -27115,15 +27115,15 @@ var require_visit = __commonJS({
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
           path = Object.freeze(path.concat(node));
-          for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = await visitAsync_(i5, node.items[i5], visitor, path);
+          for (let i6 = 0; i6 < node.items.length; ++i6) {
+            const ci = await visitAsync_(i6, node.items[i6], visitor, path);
             if (typeof ci === "number")
-              i5 = ci - 1;
+              i6 = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node.items.splice(i5, 1);
-              i5 -= 1;
+              node.items.splice(i6, 1);
+              i6 -= 1;
             }
           }
         } else if (identity.isPair(node)) {
@@ -27392,8 +27392,8 @@ var require_anchors = __commonJS({
       return anchors;
     }
     function findNewAnchor(prefix, exclude) {
-      for (let i5 = 1; true; ++i5) {
-        const name = `${prefix}${i5}`;
+      for (let i6 = 1; true; ++i6) {
+        const name = `${prefix}${i6}`;
         if (!exclude.has(name))
           return name;
       }
@@ -27444,13 +27444,13 @@ var require_applyReviver = __commonJS({
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
         if (Array.isArray(val)) {
-          for (let i5 = 0, len = val.length; i5 < len; ++i5) {
-            const v0 = val[i5];
-            const v1 = applyReviver(reviver, val, String(i5), v0);
+          for (let i6 = 0, len = val.length; i6 < len; ++i6) {
+            const v0 = val[i6];
+            const v1 = applyReviver(reviver, val, String(i6), v0);
             if (v1 === void 0)
-              delete val[i5];
+              delete val[i6];
             else if (v1 !== v0)
-              val[i5] = v1;
+              val[i6] = v1;
           }
         } else if (val instanceof Map) {
           for (const k5 of Array.from(val.keys())) {
@@ -27494,7 +27494,7 @@ var require_toJS = __commonJS({
     var identity = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
-        return value.map((v, i5) => toJS(v, String(i5), ctx));
+        return value.map((v, i6) => toJS(v, String(i6), ctx));
       if (value && typeof value.toJSON === "function") {
         if (!ctx || !identity.hasAnchor(value))
           return value.toJSON(arg, ctx);
@@ -27790,8 +27790,8 @@ var require_Collection = __commonJS({
     var Node3 = require_Node();
     function collectionFromPath(schema, path, value) {
       let v = value;
-      for (let i5 = path.length - 1; i5 >= 0; --i5) {
-        const k5 = path[i5];
+      for (let i6 = path.length - 1; i6 >= 0; --i6) {
+        const k5 = path[i6];
         if (typeof k5 === "number" && Number.isInteger(k5) && k5 >= 0) {
           const a5 = [];
           a5[k5] = v;
@@ -27968,44 +27968,44 @@ var require_foldFlowLines = __commonJS({
       let split2 = void 0;
       let prev = void 0;
       let overflow2 = false;
-      let i5 = -1;
+      let i6 = -1;
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i5 = consumeMoreIndentedLines(text2, i5, indent.length);
-        if (i5 !== -1)
-          end2 = i5 + endStep;
+        i6 = consumeMoreIndentedLines(text2, i6, indent.length);
+        if (i6 !== -1)
+          end2 = i6 + endStep;
       }
-      for (let ch; ch = text2[i5 += 1]; ) {
+      for (let ch; ch = text2[i6 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
-          escStart = i5;
-          switch (text2[i5 + 1]) {
+          escStart = i6;
+          switch (text2[i6 + 1]) {
             case "x":
-              i5 += 3;
+              i6 += 3;
               break;
             case "u":
-              i5 += 5;
+              i6 += 5;
               break;
             case "U":
-              i5 += 9;
+              i6 += 9;
               break;
             default:
-              i5 += 1;
+              i6 += 1;
           }
-          escEnd = i5;
+          escEnd = i6;
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i5 = consumeMoreIndentedLines(text2, i5, indent.length);
-          end2 = i5 + indent.length + endStep;
+            i6 = consumeMoreIndentedLines(text2, i6, indent.length);
+          end2 = i6 + indent.length + endStep;
           split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text2[i5 + 1];
+            const next = text2[i6 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split2 = i5;
+              split2 = i6;
           }
-          if (i5 >= end2) {
+          if (i6 >= end2) {
             if (split2) {
               folds.push(split2);
               end2 = split2 + endStep;
@@ -28013,10 +28013,10 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text2[i5 += 1];
+                ch = text2[i6 += 1];
                 overflow2 = true;
               }
-              const j5 = i5 > escEnd + 1 ? i5 - 2 : escStart - 1;
+              const j5 = i6 > escEnd + 1 ? i6 - 2 : escStart - 1;
               if (escapedFolds[j5])
                 return text2;
               folds.push(j5);
@@ -28037,9 +28037,9 @@ var require_foldFlowLines = __commonJS({
       if (onFold)
         onFold();
       let res = text2.slice(0, folds[0]);
-      for (let i6 = 0; i6 < folds.length; ++i6) {
-        const fold = folds[i6];
-        const end3 = folds[i6 + 1] || text2.length;
+      for (let i7 = 0; i7 < folds.length; ++i7) {
+        const fold = folds[i7];
+        const end3 = folds[i7 + 1] || text2.length;
         if (fold === 0)
           res = `
 ${indent}${text2.slice(0, end3)}`;
@@ -28052,19 +28052,19 @@ ${indent}${text2.slice(fold + 1, end3)}`;
       }
       return res;
     }
-    function consumeMoreIndentedLines(text2, i5, indent) {
-      let end2 = i5;
-      let start = i5 + 1;
+    function consumeMoreIndentedLines(text2, i6, indent) {
+      let end2 = i6;
+      let start = i6 + 1;
       let ch = text2[start];
       while (ch === " " || ch === "	") {
-        if (i5 < start + indent) {
-          ch = text2[++i5];
+        if (i6 < start + indent) {
+          ch = text2[++i6];
         } else {
           do {
-            ch = text2[++i5];
+            ch = text2[++i6];
           } while (ch && ch !== "\n");
-          end2 = i5;
-          start = i5 + 1;
+          end2 = i6;
+          start = i6 + 1;
           ch = text2[start];
         }
       }
@@ -28096,11 +28096,11 @@ var require_stringifyString = __commonJS({
       const strLen = str.length;
       if (strLen <= limit)
         return false;
-      for (let i5 = 0, start = 0; i5 < strLen; ++i5) {
-        if (str[i5] === "\n") {
-          if (i5 - start > limit)
+      for (let i6 = 0, start = 0; i6 < strLen; ++i6) {
+        if (str[i6] === "\n") {
+          if (i6 - start > limit)
             return true;
-          start = i5 + 1;
+          start = i6 + 1;
           if (strLen - start <= limit)
             return false;
         }
@@ -28116,19 +28116,19 @@ var require_stringifyString = __commonJS({
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
       let str = "";
       let start = 0;
-      for (let i5 = 0, ch = json[i5]; ch; ch = json[++i5]) {
-        if (ch === " " && json[i5 + 1] === "\\" && json[i5 + 2] === "n") {
-          str += json.slice(start, i5) + "\\ ";
-          i5 += 1;
-          start = i5;
+      for (let i6 = 0, ch = json[i6]; ch; ch = json[++i6]) {
+        if (ch === " " && json[i6 + 1] === "\\" && json[i6 + 2] === "n") {
+          str += json.slice(start, i6) + "\\ ";
+          i6 += 1;
+          start = i6;
           ch = "\\";
         }
         if (ch === "\\")
-          switch (json[i5 + 1]) {
+          switch (json[i6 + 1]) {
             case "u":
               {
-                str += json.slice(start, i5);
-                const code = json.substr(i5 + 2, 4);
+                str += json.slice(start, i6);
+                const code = json.substr(i6 + 2, 4);
                 switch (code) {
                   case "0000":
                     str += "\\0";
@@ -28158,30 +28158,30 @@ var require_stringifyString = __commonJS({
                     if (code.substr(0, 2) === "00")
                       str += "\\x" + code.substr(2);
                     else
-                      str += json.substr(i5, 6);
+                      str += json.substr(i6, 6);
                 }
-                i5 += 5;
-                start = i5 + 1;
+                i6 += 5;
+                start = i6 + 1;
               }
               break;
             case "n":
-              if (implicitKey || json[i5 + 2] === '"' || json.length < minMultiLineLength) {
-                i5 += 1;
+              if (implicitKey || json[i6 + 2] === '"' || json.length < minMultiLineLength) {
+                i6 += 1;
               } else {
-                str += json.slice(start, i5) + "\n\n";
-                while (json[i5 + 2] === "\\" && json[i5 + 3] === "n" && json[i5 + 4] !== '"') {
+                str += json.slice(start, i6) + "\n\n";
+                while (json[i6 + 2] === "\\" && json[i6 + 3] === "n" && json[i6 + 4] !== '"') {
                   str += "\n";
-                  i5 += 2;
+                  i6 += 2;
                 }
                 str += indent;
-                if (json[i5 + 2] === " ")
+                if (json[i6 + 2] === " ")
                   str += "\\";
-                i5 += 1;
-                start = i5 + 1;
+                i6 += 1;
+                start = i6 + 1;
               }
               break;
             default:
-              i5 += 1;
+              i6 += 1;
           }
       }
       str = start ? str + json.slice(start) : json;
@@ -28820,8 +28820,8 @@ var require_stringifyCollection = __commonJS({
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
       const lines = [];
-      for (let i5 = 0; i5 < items.length; ++i5) {
-        const item = items[i5];
+      for (let i6 = 0; i6 < items.length; ++i6) {
+        const item = items[i6];
         let comment2 = null;
         if (identity.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
@@ -28850,8 +28850,8 @@ var require_stringifyCollection = __commonJS({
         str = flowChars.start + flowChars.end;
       } else {
         str = lines[0];
-        for (let i5 = 1; i5 < lines.length; ++i5) {
-          const line = lines[i5];
+        for (let i6 = 1; i6 < lines.length; ++i6) {
+          const line = lines[i6];
           str += line ? `
 ${indent}${line}` : "\n";
         }
@@ -28875,8 +28875,8 @@ ${indent}${line}` : "\n";
       let reqNewline = false;
       let linesAtValue = 0;
       const lines = [];
-      for (let i5 = 0; i5 < items.length; ++i5) {
-        const item = items[i5];
+      for (let i6 = 0; i6 < items.length; ++i6) {
+        const item = items[i6];
         let comment = null;
         if (identity.isNode(item)) {
           if (item.spaceBefore)
@@ -28907,7 +28907,7 @@ ${indent}${line}` : "\n";
           reqNewline = true;
         let str = stringify.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
-        if (i5 < items.length - 1) {
+        if (i6 < items.length - 1) {
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
@@ -29035,11 +29035,11 @@ var require_YAMLMap = __commonJS({
           else
             prev.value = _pair.value;
         } else if (sortEntries) {
-          const i5 = this.items.findIndex((item) => sortEntries(_pair, item) < 0);
-          if (i5 === -1)
+          const i6 = this.items.findIndex((item) => sortEntries(_pair, item) < 0);
+          if (i6 === -1)
             this.items.push(_pair);
           else
-            this.items.splice(i5, 0, _pair);
+            this.items.splice(i6, 0, _pair);
         } else {
           this.items.push(_pair);
         }
@@ -29194,9 +29194,9 @@ var require_YAMLSeq = __commonJS({
         const seq = [];
         if (ctx?.onCreate)
           ctx.onCreate(seq);
-        let i5 = 0;
+        let i6 = 0;
         for (const item of this.items)
-          seq.push(toJS.toJS(item, String(i5++), ctx));
+          seq.push(toJS.toJS(item, String(i6++), ctx));
         return seq;
       }
       toString(ctx, onComment, onChompKeep) {
@@ -29214,10 +29214,10 @@ var require_YAMLSeq = __commonJS({
         const { replacer } = ctx;
         const seq = new this(schema);
         if (obj && Symbol.iterator in Object(obj)) {
-          let i5 = 0;
+          let i6 = 0;
           for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it : String(i5++);
+              const key = obj instanceof Set ? it : String(i6++);
               it = replacer.call(obj, key, it);
             }
             seq.items.push(createNode.createNode(it, void 0, ctx));
@@ -29331,12 +29331,12 @@ var require_stringifyNumber = __commonJS({
         return isNaN(num) ? ".nan" : num < 0 ? "-.inf" : ".inf";
       let n3 = Object.is(value, -0) ? "-0" : JSON.stringify(value);
       if (!format2 && minFractionDigits && (!tag || tag === "tag:yaml.org,2002:float") && /^-?\d/.test(n3) && !n3.includes("e")) {
-        let i5 = n3.indexOf(".");
-        if (i5 < 0) {
-          i5 = n3.length;
+        let i6 = n3.indexOf(".");
+        if (i6 < 0) {
+          i6 = n3.length;
           n3 += ".";
         }
-        let d5 = minFractionDigits - (n3.length - i5 - 1);
+        let d5 = minFractionDigits - (n3.length - i6 - 1);
         while (d5-- > 0)
           n3 += "0";
       }
@@ -29558,8 +29558,8 @@ var require_binary = __commonJS({
         } else if (typeof atob === "function") {
           const str = atob(src.replace(/[\n\r]/g, ""));
           const buffer = new Uint8Array(str.length);
-          for (let i5 = 0; i5 < str.length; ++i5)
-            buffer[i5] = str.charCodeAt(i5);
+          for (let i6 = 0; i6 < str.length; ++i6)
+            buffer[i6] = str.charCodeAt(i6);
           return buffer;
         } else {
           onError("This environment does not support reading binary tags; either Buffer or atob is required");
@@ -29575,8 +29575,8 @@ var require_binary = __commonJS({
           str = buf2 instanceof node_buffer.Buffer ? buf2.toString("base64") : node_buffer.Buffer.from(buf2.buffer).toString("base64");
         } else if (typeof btoa === "function") {
           let s2 = "";
-          for (let i5 = 0; i5 < buf2.length; ++i5)
-            s2 += String.fromCharCode(buf2[i5]);
+          for (let i6 = 0; i6 < buf2.length; ++i6)
+            s2 += String.fromCharCode(buf2[i6]);
           str = btoa(s2);
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
@@ -29586,8 +29586,8 @@ var require_binary = __commonJS({
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n3 = Math.ceil(str.length / lineWidth);
           const lines = new Array(n3);
-          for (let i5 = 0, o3 = 0; i5 < n3; ++i5, o3 += lineWidth) {
-            lines[i5] = str.substr(o3, lineWidth);
+          for (let i6 = 0, o3 = 0; i6 < n3; ++i6, o3 += lineWidth) {
+            lines[i6] = str.substr(o3, lineWidth);
           }
           str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
@@ -29608,8 +29608,8 @@ var require_pairs = __commonJS({
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
       if (identity.isSeq(seq)) {
-        for (let i5 = 0; i5 < seq.items.length; ++i5) {
-          let item = seq.items[i5];
+        for (let i6 = 0; i6 < seq.items.length; ++i6) {
+          let item = seq.items[i6];
           if (identity.isPair(item))
             continue;
           else if (identity.isMap(item)) {
@@ -29626,7 +29626,7 @@ ${cn.comment}` : item.comment;
             }
             item = pair;
           }
-          seq.items[i5] = identity.isPair(item) ? item : new Pair.Pair(item);
+          seq.items[i6] = identity.isPair(item) ? item : new Pair.Pair(item);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -29636,11 +29636,11 @@ ${cn.comment}` : item.comment;
       const { replacer } = ctx;
       const pairs2 = new YAMLSeq.YAMLSeq(schema);
       pairs2.tag = "tag:yaml.org,2002:pairs";
-      let i5 = 0;
+      let i6 = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it of iterable) {
           if (typeof replacer === "function")
-            it = replacer.call(iterable, String(i5++), it);
+            it = replacer.call(iterable, String(i6++), it);
           let key, value;
           if (Array.isArray(it)) {
             if (it.length === 2) {
@@ -31153,8 +31153,8 @@ var require_resolve_flow_collection = __commonJS({
       if (ctx.atKey)
         ctx.atKey = false;
       let offset = fc.offset + fc.start.source.length;
-      for (let i5 = 0; i5 < fc.items.length; ++i5) {
-        const collItem = fc.items[i5];
+      for (let i6 = 0; i6 < fc.items.length; ++i6) {
+        const collItem = fc.items[i6];
         const { start, key, sep: sep6, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
@@ -31167,9 +31167,9 @@ var require_resolve_flow_collection = __commonJS({
         });
         if (!props.found) {
           if (!props.anchor && !props.tag && !sep6 && !value) {
-            if (i5 === 0 && props.comma)
+            if (i6 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
-            else if (i5 < fc.items.length - 1)
+            else if (i6 < fc.items.length - 1)
               onError(props.start, "UNEXPECTED_TOKEN", `Unexpected empty item in ${fcName}`);
             if (props.comment) {
               if (coll.comment)
@@ -31188,7 +31188,7 @@ var require_resolve_flow_collection = __commonJS({
               "Implicit keys of flow sequence pairs need to be on a single line"
             );
         }
-        if (i5 === 0) {
+        if (i6 === 0) {
           if (props.comma)
             onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
         } else {
@@ -31399,10 +31399,10 @@ var require_resolve_block_scalar = __commonJS({
       const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
-      for (let i5 = lines.length - 1; i5 >= 0; --i5) {
-        const content = lines[i5][1];
+      for (let i6 = lines.length - 1; i6 >= 0; --i6) {
+        const content = lines[i6][1];
         if (content === "" || content === "\r")
-          chompStart = i5;
+          chompStart = i6;
         else
           break;
       }
@@ -31416,8 +31416,8 @@ var require_resolve_block_scalar = __commonJS({
       let trimIndent = scalar.indent + header.indent;
       let offset = scalar.offset + header.length;
       let contentStart = 0;
-      for (let i5 = 0; i5 < chompStart; ++i5) {
-        const [indent, content] = lines[i5];
+      for (let i6 = 0; i6 < chompStart; ++i6) {
+        const [indent, content] = lines[i6];
         if (content === "" || content === "\r") {
           if (header.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
@@ -31428,7 +31428,7 @@ var require_resolve_block_scalar = __commonJS({
           }
           if (header.indent === 0)
             trimIndent = indent.length;
-          contentStart = i5;
+          contentStart = i6;
           if (trimIndent === 0 && !ctx.atRoot) {
             const message = "Block scalar values in collections must be indented";
             onError(offset, "BAD_INDENT", message);
@@ -31437,17 +31437,17 @@ var require_resolve_block_scalar = __commonJS({
         }
         offset += indent.length + content.length + 1;
       }
-      for (let i5 = lines.length - 1; i5 >= chompStart; --i5) {
-        if (lines[i5][0].length > trimIndent)
-          chompStart = i5 + 1;
+      for (let i6 = lines.length - 1; i6 >= chompStart; --i6) {
+        if (lines[i6][0].length > trimIndent)
+          chompStart = i6 + 1;
       }
       let value = "";
       let sep6 = "";
       let prevMoreIndented = false;
-      for (let i5 = 0; i5 < contentStart; ++i5)
-        value += lines[i5][0].slice(trimIndent) + "\n";
-      for (let i5 = contentStart; i5 < chompStart; ++i5) {
-        let [indent, content] = lines[i5];
+      for (let i6 = 0; i6 < contentStart; ++i6)
+        value += lines[i6][0].slice(trimIndent) + "\n";
+      for (let i6 = contentStart; i6 < chompStart; ++i6) {
+        let [indent, content] = lines[i6];
         offset += indent.length + content.length + 1;
         const crlf = content[content.length - 1] === "\r";
         if (crlf)
@@ -31484,8 +31484,8 @@ var require_resolve_block_scalar = __commonJS({
         case "-":
           break;
         case "+":
-          for (let i5 = chompStart; i5 < lines.length; ++i5)
-            value += "\n" + lines[i5][0].slice(trimIndent);
+          for (let i6 = chompStart; i6 < lines.length; ++i6)
+            value += "\n" + lines[i6][0].slice(trimIndent);
           if (value[value.length - 1] !== "\n")
             value += "\n";
           break;
@@ -31505,8 +31505,8 @@ var require_resolve_block_scalar = __commonJS({
       let indent = 0;
       let chomp = "";
       let error3 = -1;
-      for (let i5 = 1; i5 < source.length; ++i5) {
-        const ch = source[i5];
+      for (let i6 = 1; i6 < source.length; ++i6) {
+        const ch = source[i6];
         if (!chomp && (ch === "-" || ch === "+"))
           chomp = ch;
         else {
@@ -31514,7 +31514,7 @@ var require_resolve_block_scalar = __commonJS({
           if (!indent && n3)
             indent = n3;
           else if (error3 === -1)
-            error3 = offset + i5;
+            error3 = offset + i6;
         }
       }
       if (error3 !== -1)
@@ -31522,8 +31522,8 @@ var require_resolve_block_scalar = __commonJS({
       let hasSpace = false;
       let comment = "";
       let length = source.length;
-      for (let i5 = 1; i5 < props.length; ++i5) {
-        const token = props[i5];
+      for (let i6 = 1; i6 < props.length; ++i6) {
+        const token = props[i6];
         switch (token.type) {
           case "space":
             hasSpace = true;
@@ -31561,8 +31561,8 @@ var require_resolve_block_scalar = __commonJS({
       const m3 = first.match(/^( *)/);
       const line0 = m3?.[1] ? [m3[1], first.slice(m3[1].length)] : ["", first];
       const lines = [line0];
-      for (let i5 = 1; i5 < split2.length; i5 += 2)
-        lines.push([split2[i5], split2[i5 + 1]]);
+      for (let i6 = 1; i6 < split2.length; i6 += 2)
+        lines.push([split2[i6], split2[i6 + 1]]);
       return lines;
     }
     exports2.resolveBlockScalar = resolveBlockScalar;
@@ -31681,43 +31681,43 @@ var require_resolve_flow_scalar = __commonJS({
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
-      for (let i5 = 1; i5 < source.length - 1; ++i5) {
-        const ch = source[i5];
-        if (ch === "\r" && source[i5 + 1] === "\n")
+      for (let i6 = 1; i6 < source.length - 1; ++i6) {
+        const ch = source[i6];
+        if (ch === "\r" && source[i6 + 1] === "\n")
           continue;
         if (ch === "\n") {
-          const { fold, offset } = foldNewline(source, i5);
+          const { fold, offset } = foldNewline(source, i6);
           res += fold;
-          i5 = offset;
+          i6 = offset;
         } else if (ch === "\\") {
-          let next = source[++i5];
+          let next = source[++i6];
           const cc = escapeCodes[next];
           if (cc)
             res += cc;
           else if (next === "\n") {
-            next = source[i5 + 1];
+            next = source[i6 + 1];
             while (next === " " || next === "	")
-              next = source[++i5 + 1];
-          } else if (next === "\r" && source[i5 + 1] === "\n") {
-            next = source[++i5 + 1];
+              next = source[++i6 + 1];
+          } else if (next === "\r" && source[i6 + 1] === "\n") {
+            next = source[++i6 + 1];
             while (next === " " || next === "	")
-              next = source[++i5 + 1];
+              next = source[++i6 + 1];
           } else if (next === "x" || next === "u" || next === "U") {
             const length = next === "x" ? 2 : next === "u" ? 4 : 8;
-            res += parseCharCode(source, i5 + 1, length, onError);
-            i5 += length;
+            res += parseCharCode(source, i6 + 1, length, onError);
+            i6 += length;
           } else {
-            const raw = source.substr(i5 - 1, 2);
-            onError(i5 - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            const raw = source.substr(i6 - 1, 2);
+            onError(i6 - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
             res += raw;
           }
         } else if (ch === " " || ch === "	") {
-          const wsStart = i5;
-          let next = source[i5 + 1];
+          const wsStart = i6;
+          let next = source[i6 + 1];
           while (next === " " || next === "	")
-            next = source[++i5 + 1];
-          if (next !== "\n" && !(next === "\r" && source[i5 + 2] === "\n"))
-            res += i5 > wsStart ? source.slice(wsStart, i5 + 1) : ch;
+            next = source[++i6 + 1];
+          if (next !== "\n" && !(next === "\r" && source[i6 + 2] === "\n"))
+            res += i6 > wsStart ? source.slice(wsStart, i6 + 1) : ch;
         } else {
           res += ch;
         }
@@ -31878,8 +31878,8 @@ var require_util_empty_scalar_position = __commonJS({
     function emptyScalarPosition(offset, before, pos2) {
       if (before) {
         pos2 ?? (pos2 = before.length);
-        for (let i5 = pos2 - 1; i5 >= 0; --i5) {
-          let st = before[i5];
+        for (let i6 = pos2 - 1; i6 >= 0; --i6) {
+          let st = before[i6];
           switch (st.type) {
             case "space":
             case "comment":
@@ -31887,10 +31887,10 @@ var require_util_empty_scalar_position = __commonJS({
               offset -= st.source.length;
               continue;
           }
-          st = before[++i5];
+          st = before[++i6];
           while (st?.type === "space") {
             offset += st.source.length;
-            st = before[++i5];
+            st = before[++i6];
           }
           break;
         }
@@ -32073,8 +32073,8 @@ var require_composer = __commonJS({
       let comment = "";
       let atComment = false;
       let afterEmptyLine = false;
-      for (let i5 = 0; i5 < prelude.length; ++i5) {
-        const source = prelude[i5];
+      for (let i6 = 0; i6 < prelude.length; ++i6) {
+        const source = prelude[i6];
         switch (source[0]) {
           case "#":
             comment += (comment === "" ? "" : afterEmptyLine ? "\n\n" : "\n") + (source.substring(1) || " ");
@@ -32082,8 +32082,8 @@ var require_composer = __commonJS({
             afterEmptyLine = false;
             break;
           case "%":
-            if (prelude[i5 + 1]?.[0] !== "#")
-              i5 += 1;
+            if (prelude[i6 + 1]?.[0] !== "#")
+              i6 += 1;
             atComment = false;
             break;
           default:
@@ -32134,10 +32134,10 @@ ${cb}` : comment;
           }
         }
         if (afterDoc) {
-          for (let i5 = 0; i5 < this.errors.length; ++i5)
-            doc.errors.push(this.errors[i5]);
-          for (let i5 = 0; i5 < this.warnings.length; ++i5)
-            doc.warnings.push(this.warnings[i5]);
+          for (let i6 = 0; i6 < this.errors.length; ++i6)
+            doc.errors.push(this.errors[i6]);
+          for (let i6 = 0; i6 < this.warnings.length; ++i6)
+            doc.warnings.push(this.warnings[i6]);
         } else {
           doc.errors = this.errors;
           doc.warnings = this.warnings;
@@ -32545,15 +32545,15 @@ var require_cst_visit = __commonJS({
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
-          for (let i5 = 0; i5 < token.items.length; ++i5) {
-            const ci = _visit(Object.freeze(path.concat([[field, i5]])), token.items[i5], visitor);
+          for (let i6 = 0; i6 < token.items.length; ++i6) {
+            const ci = _visit(Object.freeze(path.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
-              i5 = ci - 1;
+              i6 = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              token.items.splice(i5, 1);
-              i5 -= 1;
+              token.items.splice(i6, 1);
+              i6 -= 1;
             }
           }
           if (typeof ctrl === "function" && field === "key")
@@ -32723,14 +32723,14 @@ var require_lexer = __commonJS({
           next = yield* this.parseNext(next);
       }
       atLineEnd() {
-        let i5 = this.pos;
-        let ch = this.buffer[i5];
+        let i6 = this.pos;
+        let ch = this.buffer[i6];
         while (ch === " " || ch === "	")
-          ch = this.buffer[++i5];
+          ch = this.buffer[++i6];
         if (!ch || ch === "#" || ch === "\n")
           return true;
         if (ch === "\r")
-          return this.buffer[i5 + 1] === "\n";
+          return this.buffer[i6 + 1] === "\n";
         return false;
       }
       charAt(n3) {
@@ -33025,9 +33025,9 @@ var require_lexer = __commonJS({
       *parseBlockScalarHeader() {
         this.blockScalarIndent = -1;
         this.blockScalarKeep = false;
-        let i5 = this.pos;
+        let i6 = this.pos;
         while (true) {
-          const ch = this.buffer[++i5];
+          const ch = this.buffer[++i6];
           if (ch === "+")
             this.blockScalarKeep = true;
           else if (ch > "0" && ch <= "9")
@@ -33041,17 +33041,17 @@ var require_lexer = __commonJS({
         let nl = this.pos - 1;
         let indent = 0;
         let ch;
-        loop: for (let i6 = this.pos; ch = this.buffer[i6]; ++i6) {
+        loop: for (let i7 = this.pos; ch = this.buffer[i7]; ++i7) {
           switch (ch) {
             case " ":
               indent += 1;
               break;
             case "\n":
-              nl = i6;
+              nl = i7;
               indent = 0;
               break;
             case "\r": {
-              const next = this.buffer[i6 + 1];
+              const next = this.buffer[i7 + 1];
               if (!next && !this.atEnd)
                 return this.setNext("block-scalar");
               if (next === "\n")
@@ -33082,25 +33082,25 @@ var require_lexer = __commonJS({
             nl = this.buffer.length;
           }
         }
-        let i5 = nl + 1;
-        ch = this.buffer[i5];
+        let i6 = nl + 1;
+        ch = this.buffer[i6];
         while (ch === " ")
-          ch = this.buffer[++i5];
+          ch = this.buffer[++i6];
         if (ch === "	") {
           while (ch === "	" || ch === " " || ch === "\r" || ch === "\n")
-            ch = this.buffer[++i5];
-          nl = i5 - 1;
+            ch = this.buffer[++i6];
+          nl = i6 - 1;
         } else if (!this.blockScalarKeep) {
           do {
-            let i6 = nl - 1;
-            let ch2 = this.buffer[i6];
+            let i7 = nl - 1;
+            let ch2 = this.buffer[i7];
             if (ch2 === "\r")
-              ch2 = this.buffer[--i6];
-            const lastChar = i6;
+              ch2 = this.buffer[--i7];
+            const lastChar = i7;
             while (ch2 === " ")
-              ch2 = this.buffer[--i6];
-            if (ch2 === "\n" && i6 >= this.pos && i6 + 1 + indent > lastChar)
-              nl = i6;
+              ch2 = this.buffer[--i7];
+            if (ch2 === "\n" && i7 >= this.pos && i7 + 1 + indent > lastChar)
+              nl = i7;
             else
               break;
           } while (true);
@@ -33112,36 +33112,36 @@ var require_lexer = __commonJS({
       *parsePlainScalar() {
         const inFlow = this.flowLevel > 0;
         let end2 = this.pos - 1;
-        let i5 = this.pos - 1;
+        let i6 = this.pos - 1;
         let ch;
-        while (ch = this.buffer[++i5]) {
+        while (ch = this.buffer[++i6]) {
           if (ch === ":") {
-            const next = this.buffer[i5 + 1];
+            const next = this.buffer[i6 + 1];
             if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
-            end2 = i5;
+            end2 = i6;
           } else if (isEmpty2(ch)) {
-            let next = this.buffer[i5 + 1];
+            let next = this.buffer[i6 + 1];
             if (ch === "\r") {
               if (next === "\n") {
-                i5 += 1;
+                i6 += 1;
                 ch = "\n";
-                next = this.buffer[i5 + 1];
+                next = this.buffer[i6 + 1];
               } else
-                end2 = i5;
+                end2 = i6;
             }
             if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
             if (ch === "\n") {
-              const cs = this.continueScalar(i5 + 1);
+              const cs = this.continueScalar(i6 + 1);
               if (cs === -1)
                 break;
-              i5 = Math.max(i5, cs - 2);
+              i6 = Math.max(i6, cs - 2);
             }
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
               break;
-            end2 = i5;
+            end2 = i6;
           }
         }
         if (!ch && !this.atEnd)
@@ -33158,8 +33158,8 @@ var require_lexer = __commonJS({
         }
         return 0;
       }
-      *pushToIndex(i5, allowEmpty) {
-        const s2 = this.buffer.slice(this.pos, i5);
+      *pushToIndex(i6, allowEmpty) {
+        const s2 = this.buffer.slice(this.pos, i6);
         if (s2) {
           yield s2;
           this.pos += s2.length;
@@ -33204,23 +33204,23 @@ var require_lexer = __commonJS({
       }
       *pushTag() {
         if (this.charAt(1) === "<") {
-          let i5 = this.pos + 2;
-          let ch = this.buffer[i5];
+          let i6 = this.pos + 2;
+          let ch = this.buffer[i6];
           while (!isEmpty2(ch) && ch !== ">")
-            ch = this.buffer[++i5];
-          return yield* this.pushToIndex(ch === ">" ? i5 + 1 : i5, false);
+            ch = this.buffer[++i6];
+          return yield* this.pushToIndex(ch === ">" ? i6 + 1 : i6, false);
         } else {
-          let i5 = this.pos + 1;
-          let ch = this.buffer[i5];
+          let i6 = this.pos + 1;
+          let ch = this.buffer[i6];
           while (ch) {
             if (tagChars.has(ch))
-              ch = this.buffer[++i5];
-            else if (ch === "%" && hexDigits.has(this.buffer[i5 + 1]) && hexDigits.has(this.buffer[i5 + 2])) {
-              ch = this.buffer[i5 += 3];
+              ch = this.buffer[++i6];
+            else if (ch === "%" && hexDigits.has(this.buffer[i6 + 1]) && hexDigits.has(this.buffer[i6 + 2])) {
+              ch = this.buffer[i6 += 3];
             } else
               break;
           }
-          return yield* this.pushToIndex(i5, false);
+          return yield* this.pushToIndex(i6, false);
         }
       }
       *pushNewline() {
@@ -33233,24 +33233,24 @@ var require_lexer = __commonJS({
           return 0;
       }
       *pushSpaces(allowTabs) {
-        let i5 = this.pos - 1;
+        let i6 = this.pos - 1;
         let ch;
         do {
-          ch = this.buffer[++i5];
+          ch = this.buffer[++i6];
         } while (ch === " " || allowTabs && ch === "	");
-        const n3 = i5 - this.pos;
+        const n3 = i6 - this.pos;
         if (n3 > 0) {
           yield this.buffer.substr(this.pos, n3);
-          this.pos = i5;
+          this.pos = i6;
         }
         return n3;
       }
       *pushUntil(test23) {
-        let i5 = this.pos;
-        let ch = this.buffer[i5];
+        let i6 = this.pos;
+        let ch = this.buffer[i6];
         while (!test23(ch))
-          ch = this.buffer[++i5];
-        return yield* this.pushToIndex(i5, false);
+          ch = this.buffer[++i6];
+        return yield* this.pushToIndex(i6, false);
       }
     };
     exports2.Lexer = Lexer;
@@ -33296,20 +33296,20 @@ var require_parser = __commonJS({
     var cst = require_cst();
     var lexer = require_lexer();
     function includesToken(list2, type) {
-      for (let i5 = 0; i5 < list2.length; ++i5)
-        if (list2[i5].type === type)
+      for (let i6 = 0; i6 < list2.length; ++i6)
+        if (list2[i6].type === type)
           return true;
       return false;
     }
     function findNonEmptyIndex(list2) {
-      for (let i5 = 0; i5 < list2.length; ++i5) {
-        switch (list2[i5].type) {
+      for (let i6 = 0; i6 < list2.length; ++i6) {
+        switch (list2[i6].type) {
           case "space":
           case "comment":
           case "newline":
             break;
           default:
-            return i5;
+            return i6;
         }
       }
       return -1;
@@ -33344,9 +33344,9 @@ var require_parser = __commonJS({
     function getFirstKeyStartProps(prev) {
       if (prev.length === 0)
         return [];
-      let i5 = prev.length;
-      loop: while (--i5 >= 0) {
-        switch (prev[i5].type) {
+      let i6 = prev.length;
+      loop: while (--i6 >= 0) {
+        switch (prev[i6].type) {
           case "doc-start":
           case "explicit-key-ind":
           case "map-value-ind":
@@ -33355,16 +33355,16 @@ var require_parser = __commonJS({
             break loop;
         }
       }
-      while (prev[++i5]?.type === "space") {
+      while (prev[++i6]?.type === "space") {
       }
-      return prev.splice(i5, prev.length);
+      return prev.splice(i6, prev.length);
     }
     function arrayPushArray(target, source) {
       if (source.length < 1e5)
         Array.prototype.push.apply(target, source);
       else
-        for (let i5 = 0; i5 < source.length; ++i5)
-          target.push(source[i5]);
+        for (let i6 = 0; i6 < source.length; ++i6)
+          target.push(source[i6]);
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start") {
@@ -33750,11 +33750,11 @@ var require_parser = __commonJS({
           let start = [];
           if (atNextItem && it.sep && !it.value) {
             const nl = [];
-            for (let i5 = 0; i5 < it.sep.length; ++i5) {
-              const st = it.sep[i5];
+            for (let i6 = 0; i6 < it.sep.length; ++i6) {
+              const st = it.sep[i6];
               switch (st.type) {
                 case "newline":
-                  nl.push(i5);
+                  nl.push(i6);
                   break;
                 case "space":
                   break;
@@ -34565,7 +34565,7 @@ function bindV4(getRandomValues2) {
 var decimalToHex;
 var init_v4 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
-    decimalToHex = Array.from({ length: 256 }, (_, i5) => i5.toString(16).padStart(2, "0"));
+    decimalToHex = Array.from({ length: 256 }, (_, i6) => i6.toString(16).padStart(2, "0"));
   }
 });
 
@@ -34797,9 +34797,9 @@ var init_isValidHostLabel = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js
-function isValidHostname(hostname) {
+function isValidHostname(hostname2) {
   const hostPattern = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
-  return hostPattern.test(hostname);
+  return hostPattern.test(hostname2);
 }
 var init_isValidHostname = __esm({
   "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js"() {
@@ -34856,13 +34856,13 @@ var init_parseUrl = __esm({
       if (typeof url === "string") {
         return parseUrl2(new URL(url));
       }
-      const { hostname, pathname, port, protocol, search } = url;
+      const { hostname: hostname2, pathname, port, protocol, search } = url;
       let query;
       if (search) {
         query = parseQueryString(search);
       }
       return {
-        hostname,
+        hostname: hostname2,
         port: port ? parseInt(port) : void 0,
         protocol,
         path: pathname,
@@ -35391,10 +35391,10 @@ var init_quote_header = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/schema-serde-lib/schema-date-utils.js
-function range(v, min, max) {
+function range(v, min, max2) {
   const _v = Number(v);
-  if (_v < min || _v > max) {
-    throw new Error(`Value ${_v} out of range [${min}, ${max}]`);
+  if (_v < min || _v > max2) {
+    throw new Error(`Value ${_v} out of range [${min}, ${max2}]`);
   }
 }
 var ddd, mmm, time, date, year, RFC3339_WITH_OFFSET2, IMF_FIXDATE_NATIVE, IMF_FIXDATE2, RFC_850_DATE2, ASC_TIME2, months, _parseEpochTimestamp, _parseRfc3339DateTimeWithOffset, _parseRfc7231DateTime;
@@ -35509,13 +35509,13 @@ function splitEvery(value, delimiter2, numDelimiters) {
   }
   const compoundSegments = [];
   let currentSegment = "";
-  for (let i5 = 0; i5 < segments.length; i5++) {
+  for (let i6 = 0; i6 < segments.length; i6++) {
     if (currentSegment === "") {
-      currentSegment = segments[i5];
+      currentSegment = segments[i6];
     } else {
-      currentSegment += delimiter2 + segments[i5];
+      currentSegment += delimiter2 + segments[i6];
     }
-    if ((i5 + 1) % numDelimiters === 0) {
+    if ((i6 + 1) % numDelimiters === 0) {
       compoundSegments.push(currentSegment);
       currentSegment = "";
     }
@@ -35540,8 +35540,8 @@ var init_split_header = __esm({
       let withinQuotes = false;
       let escaped = false;
       let anchor = 0;
-      for (let i5 = 0; i5 < z; ++i5) {
-        const char = value[i5];
+      for (let i6 = 0; i6 < z; ++i6) {
+        const char = value[i6];
         switch (char) {
           case `"`:
             if (!escaped) {
@@ -35550,8 +35550,8 @@ var init_split_header = __esm({
             break;
           case ",":
             if (!withinQuotes) {
-              values.push(value.slice(anchor, i5));
-              anchor = i5 + 1;
+              values.push(value.slice(anchor, i6));
+              anchor = i6 + 1;
             }
             break;
           default:
@@ -35613,10 +35613,10 @@ function fromHex(encoded) {
     throw new Error("Hex encoded strings must have an even number length");
   }
   const out = new Uint8Array(encoded.length / 2);
-  for (let i5 = 0; i5 < encoded.length; i5 += 2) {
-    const encodedByte = encoded.slice(i5, i5 + 2).toLowerCase();
+  for (let i6 = 0; i6 < encoded.length; i6 += 2) {
+    const encodedByte = encoded.slice(i6, i6 + 2).toLowerCase();
     if (encodedByte in HEX_TO_SHORT) {
-      out[i5 / 2] = HEX_TO_SHORT[encodedByte];
+      out[i6 / 2] = HEX_TO_SHORT[encodedByte];
     } else {
       throw new Error(`Cannot decode unrecognized sequence ${encodedByte} as hexadecimal`);
     }
@@ -35625,8 +35625,8 @@ function fromHex(encoded) {
 }
 function toHex(bytes) {
   let out = "";
-  for (let i5 = 0; i5 < bytes.byteLength; i5++) {
-    out += SHORT_TO_HEX[bytes[i5]];
+  for (let i6 = 0; i6 < bytes.byteLength; i6++) {
+    out += SHORT_TO_HEX[bytes[i6]];
   }
   return out;
 }
@@ -35635,13 +35635,13 @@ var init_hex_encoding = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
     SHORT_TO_HEX = {};
     HEX_TO_SHORT = {};
-    for (let i5 = 0; i5 < 256; i5++) {
-      let encodedByte = i5.toString(16).toLowerCase();
+    for (let i6 = 0; i6 < 256; i6++) {
+      let encodedByte = i6.toString(16).toLowerCase();
       if (encodedByte.length === 1) {
         encodedByte = `0${encodedByte}`;
       }
-      SHORT_TO_HEX[i5] = encodedByte;
-      HEX_TO_SHORT[encodedByte] = i5;
+      SHORT_TO_HEX[i6] = encodedByte;
+      HEX_TO_SHORT[encodedByte] = i6;
     }
   }
 });
@@ -35850,12 +35850,12 @@ var init_chain = __esm({
         try {
           const credentials = await provider();
           return credentials;
-        } catch (err) {
-          lastProviderError = err;
-          if (err?.tryNextLink) {
+        } catch (err2) {
+          lastProviderError = err2;
+          if (err2?.tryNextLink) {
             continue;
           }
-          throw err;
+          throw err2;
         }
       }
       throw lastProviderError;
@@ -36877,7 +36877,7 @@ var init_poller = __esm({
       }
       return waitFor;
     };
-    randomInRange = (min, max) => min + Math.random() * (max - min);
+    randomInRange = (min, max2) => min + Math.random() * (max2 - min);
   }
 });
 
@@ -36995,7 +36995,7 @@ var init_client = __esm({
           handler2 = command5.resolveMiddleware(this.middlewareStack, this.config, options);
         }
         if (callback) {
-          handler2(command5).then((result) => callback(null, result.output), (err) => callback(err)).catch(() => {
+          handler2(command5).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
           return handler2(command5).then((result) => result.output);
@@ -37045,9 +37045,9 @@ var init_schemaDeserializationMiddleware = __esm({
     schemaDeserializationMiddleware = (config) => (next, context3) => async (args) => {
       const { response } = await next(args);
       const { operationSchema } = getSmithyContext(context3);
-      const [, ns, n3, t, i5, o3] = operationSchema ?? [];
+      const [, ns, n3, t, i6, o3] = operationSchema ?? [];
       try {
-        const parsed = await config.protocol.deserializeResponse(operation(ns, n3, t, i5, o3), {
+        const parsed = await config.protocol.deserializeResponse(operation(ns, n3, t, i6, o3), {
           ...config,
           ...context3
         }, response);
@@ -37111,9 +37111,9 @@ var init_schemaSerializationMiddleware = __esm({
     init_operation();
     schemaSerializationMiddleware = (config) => (next, context3) => async (args) => {
       const { operationSchema } = getSmithyContext(context3);
-      const [, ns, n3, t, i5, o3] = operationSchema ?? [];
+      const [, ns, n3, t, i6, o3] = operationSchema ?? [];
       const endpoint2 = context3.endpointV2 ? async () => toEndpointV1(context3.endpointV2) : config.endpoint;
-      const request2 = await config.protocol.serializeRequest(operation(ns, n3, t, i5, o3), args.input, {
+      const request2 = await config.protocol.serializeRequest(operation(ns, n3, t, i6, o3), args.input, {
         ...config,
         ...context3,
         endpoint: endpoint2
@@ -37297,7 +37297,7 @@ function translateTraits(indicator) {
     return traitsCache[indicator];
   }
   const traits = {};
-  let i5 = 0;
+  let i6 = 0;
   for (const trait of [
     "httpLabel",
     "idempotent",
@@ -37307,7 +37307,7 @@ function translateTraits(indicator) {
     "httpResponseCode",
     "httpQueryParams"
   ]) {
-    if ((indicator >> i5++ & 1) === 1) {
+    if ((indicator >> i6++ & 1) === 1) {
       traits[trait] = 1;
     }
   }
@@ -37368,8 +37368,8 @@ var init_NormalizedSchema = __esm({
         }
         if (traitStack.length > 0) {
           this.memberTraits = {};
-          for (let i5 = traitStack.length - 1; i5 >= 0; --i5) {
-            const traitSet = traitStack[i5];
+          for (let i6 = traitStack.length - 1; i6 >= 0; --i6) {
+            const traitSet = traitStack[i6];
             Object.assign(this.memberTraits, translateTraits(traitSet));
           }
         } else {
@@ -37552,8 +37552,8 @@ var init_NormalizedSchema = __esm({
       getMemberSchema(memberName) {
         const struct2 = this.getSchema();
         if (this.isStructSchema() && struct2[4].includes(memberName)) {
-          const i5 = struct2[4].indexOf(memberName);
-          const memberSchema = struct2[5][i5];
+          const i6 = struct2[4].indexOf(memberName);
+          const memberSchema = struct2[5][i6];
           return member(isMemberSchema(memberSchema) ? memberSchema : [memberSchema, 0], memberName);
         }
         if (this.isDocumentSchema()) {
@@ -37596,10 +37596,10 @@ var init_NormalizedSchema = __esm({
           return;
         }
         it = Array(z);
-        for (let i5 = 0; i5 < z; ++i5) {
-          const k5 = struct2[4][i5];
-          const v = member([struct2[5][i5], 0], k5);
-          yield it[i5] = [k5, v];
+        for (let i6 = 0; i6 < z; ++i6) {
+          const k5 = struct2[4][i6];
+          const v = member([struct2[5][i6], 0], k5);
+          yield it[i6] = [k5, v];
         }
         struct2[anno.it] = it;
       }
@@ -38679,11 +38679,11 @@ var init_getEndpointFromRegion = __esm({
       }
       const useDualstackEndpoint = await input.useDualstackEndpoint();
       const useFipsEndpoint = await input.useFipsEndpoint();
-      const { hostname } = await input.regionInfoProvider(region, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
-      if (!hostname) {
+      const { hostname: hostname2 } = await input.regionInfoProvider(region, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
+      if (!hostname2) {
         throw new Error("Cannot resolve hostname from client config");
       }
-      return input.urlParser(`${tls ? "https:" : "http:"}//${hostname}`);
+      return input.urlParser(`${tls ? "https:" : "http:"}//${hostname2}`);
     };
   }
 });
@@ -38791,8 +38791,8 @@ var init_getInstanceMetadataRegion = __esm({
           timeout: TIMEOUT_MS,
           signal: AbortSignal.timeout(TIMEOUT_MS)
         });
-        req.on("error", (err) => {
-          reject(err);
+        req.on("error", (err2) => {
+          reject(err2);
           req.destroy();
         });
         req.on("timeout", () => {
@@ -38939,12 +38939,12 @@ var init_getResolvedPartition = __esm({
 var getResolvedSigningRegion;
 var init_getResolvedSigningRegion = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionInfo/getResolvedSigningRegion.js"() {
-    getResolvedSigningRegion = (hostname, { signingRegion, regionRegex, useFipsEndpoint }) => {
+    getResolvedSigningRegion = (hostname2, { signingRegion, regionRegex, useFipsEndpoint }) => {
       if (signingRegion) {
         return signingRegion;
       } else if (useFipsEndpoint) {
         const regionRegexJs = regionRegex.replace("\\\\", "\\").replace(/^\^/g, "\\.").replace(/\$$/g, "\\.");
-        const regionRegexmatchArray = hostname.match(regionRegexJs);
+        const regionRegexmatchArray = hostname2.match(regionRegexJs);
         if (regionRegexmatchArray) {
           return regionRegexmatchArray[0].slice(1, -1);
         }
@@ -38967,11 +38967,11 @@ var init_getRegionInfo = __esm({
       const hostnameOptions = { useFipsEndpoint, useDualstackEndpoint };
       const regionHostname = getHostnameFromVariants(regionHash[resolvedRegion]?.variants, hostnameOptions);
       const partitionHostname = getHostnameFromVariants(partitionHash[partition2]?.variants, hostnameOptions);
-      const hostname = getResolvedHostname(resolvedRegion, { regionHostname, partitionHostname });
-      if (hostname === void 0) {
+      const hostname2 = getResolvedHostname(resolvedRegion, { regionHostname, partitionHostname });
+      if (hostname2 === void 0) {
         throw new Error(`Endpoint resolution failed for: ${{ resolvedRegion, useFipsEndpoint, useDualstackEndpoint }}`);
       }
-      const signingRegion = getResolvedSigningRegion(hostname, {
+      const signingRegion = getResolvedSigningRegion(hostname2, {
         signingRegion: regionHash[resolvedRegion]?.signingRegion,
         regionRegex: partitionHash[partition2].regionRegex,
         useFipsEndpoint
@@ -38979,7 +38979,7 @@ var init_getRegionInfo = __esm({
       return {
         partition: partition2,
         signingService,
-        hostname,
+        hostname: hostname2,
         ...signingRegion && { signingRegion },
         ...regionHash[resolvedRegion]?.signingService && {
           signingService: regionHash[resolvedRegion].signingService
@@ -39303,8 +39303,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint2.url.href;
             }
             if ("hostname" in endpoint2) {
-              const { protocol, hostname, port, path } = endpoint2;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path}`;
+              const { protocol, hostname: hostname2, port, path } = endpoint2;
+              return `${protocol}//${hostname2}${port ? ":" + port : ""}${path}`;
             }
           }
           return endpoint2;
@@ -39555,11 +39555,11 @@ var init_EndpointCache = __esm({
         if (!this.data.has(key)) {
           if (this.data.size > this.capacity + 10) {
             const keys = this.data.keys();
-            let i5 = 0;
+            let i6 = 0;
             while (true) {
               const { value, done } = keys.next();
               this.data.delete(value);
-              if (done || ++i5 > 10) {
+              if (done || ++i6 > 10) {
                 break;
               }
             }
@@ -39716,8 +39716,8 @@ var init_getAttr = __esm({
       if (typeof acc !== "object") {
         throw new EndpointError(`Index '${index}' in '${path}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
-        const i5 = parseInt(index);
-        return acc[i5 < 0 ? acc.length + i5 : i5];
+        const i6 = parseInt(index);
+        return acc[i6 < 0 ? acc.length + i6 : i6];
       }
       return acc[index];
     }, value);
@@ -39775,8 +39775,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path = "", query = {} } = value;
-            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path}`);
+            const { hostname: hostname3, port, protocol: protocol2 = "", path = "", query = {} } = value;
+            const url = new URL(`${protocol2}//${hostname3}${port ? `:${port}` : ""}${path}`);
             url.search = Object.entries(query).map(([k5, v]) => `${k5}=${v}`).join("&");
             return url;
           }
@@ -39790,7 +39790,7 @@ var init_parseURL = __esm({
         return null;
       }
       const urlString = whatwgURL.href;
-      const { host, hostname, pathname, protocol, search } = whatwgURL;
+      const { host, hostname: hostname2, pathname, protocol, search } = whatwgURL;
       if (search) {
         return null;
       }
@@ -39798,7 +39798,7 @@ var init_parseURL = __esm({
       if (!Object.values(import_types12.EndpointURLScheme).includes(scheme)) {
         return null;
       }
-      const isIp = isIpAddress(hostname);
+      const isIp = isIpAddress(hostname2);
       const inputContainsDefaultPort = urlString.includes(`${host}:${DEFAULT_PORTS[scheme]}`) || typeof value === "string" && value.includes(`${host}:${DEFAULT_PORTS[scheme]}`);
       const authority = `${host}${inputContainsDefaultPort ? `:${DEFAULT_PORTS[scheme]}` : ``}`;
       return {
@@ -39973,12 +39973,12 @@ var init_evaluateExpression = __esm({
     };
     callFunction = ({ fn, argv }, options) => {
       const evaluatedArgs = Array(argv.length);
-      for (let i5 = 0; i5 < evaluatedArgs.length; ++i5) {
-        const arg = argv[i5];
+      for (let i6 = 0; i6 < evaluatedArgs.length; ++i6) {
+        const arg = argv[i6];
         if (typeof arg === "boolean" || typeof arg === "number") {
-          evaluatedArgs[i5] = arg;
+          evaluatedArgs[i6] = arg;
         } else {
-          evaluatedArgs[i5] = group.evaluateExpression(arg, "arg", options);
+          evaluatedArgs[i6] = group.evaluateExpression(arg, "arg", options);
         }
       }
       const namespaceSeparatorIndex = fn.indexOf(".");
@@ -40589,8 +40589,8 @@ var chars, alphabetByEncoding, alphabetByValue, bitsPerLetter, bitsPerByte, maxL
 var init_constants_for_browser = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/constants-for-browser.js"() {
     chars = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/`;
-    alphabetByEncoding = Object.entries(chars).reduce((acc, [i5, c5]) => {
-      acc[c5] = Number(i5);
+    alphabetByEncoding = Object.entries(chars).reduce((acc, [i6, c5]) => {
+      acc[c5] = Number(i6);
       return acc;
     }, {});
     alphabetByValue = chars.split("");
@@ -40614,18 +40614,18 @@ function toBase642(_input) {
     throw new Error("@smithy/util-base64: toBase64 encoder function only accepts string | Uint8Array.");
   }
   let str = "";
-  for (let i5 = 0; i5 < input.length; i5 += 3) {
-    let bits = 0;
+  for (let i6 = 0; i6 < input.length; i6 += 3) {
+    let bits2 = 0;
     let bitLength = 0;
-    for (let j5 = i5, limit = Math.min(i5 + 3, input.length); j5 < limit; j5++) {
-      bits |= input[j5] << (limit - j5 - 1) * bitsPerByte;
+    for (let j5 = i6, limit = Math.min(i6 + 3, input.length); j5 < limit; j5++) {
+      bits2 |= input[j5] << (limit - j5 - 1) * bitsPerByte;
       bitLength += bitsPerByte;
     }
     const bitClusterCount = Math.ceil(bitLength / bitsPerLetter);
-    bits <<= bitClusterCount * bitsPerLetter - bitLength;
+    bits2 <<= bitClusterCount * bitsPerLetter - bitLength;
     for (let k5 = 1; k5 <= bitClusterCount; k5++) {
       const offset = (bitClusterCount - k5) * bitsPerLetter;
-      str += alphabetByValue[(bits & maxLetterValue << offset) >> offset];
+      str += alphabetByValue[(bits2 & maxLetterValue << offset) >> offset];
     }
     str += "==".slice(0, 4 - bitClusterCount);
   }
@@ -40728,8 +40728,8 @@ var init_ByteArrayCollector = __esm({
         }
         const aggregation = this.allocByteArray(this.byteLength);
         let cursor2 = 0;
-        for (let i5 = 0; i5 < this.byteArrays.length; ++i5) {
-          const bytes = this.byteArrays[i5];
+        for (let i6 = 0; i6 < this.byteArrays.length; ++i6) {
+          const bytes = this.byteArrays[i6];
           aggregation.set(bytes, cursor2);
           cursor2 += bytes.byteLength;
         }
@@ -40970,8 +40970,8 @@ function getAwsChunkedEncodingStream2(stream, options) {
       readable.pause();
     }
   });
-  readable.on("error", (err) => {
-    awsChunkedEncodingStream.destroy(err);
+  readable.on("error", (err2) => {
+    awsChunkedEncodingStream.destroy(err2);
   });
   readable.pause();
   readable.on("end", async () => {
@@ -40986,8 +40986,8 @@ function getAwsChunkedEncodingStream2(stream, options) {
 `);
       }
       awsChunkedEncodingStream.push(null);
-    } catch (err) {
-      awsChunkedEncodingStream.destroy(err);
+    } catch (err2) {
+      awsChunkedEncodingStream.destroy(err2);
     }
   });
   return awsChunkedEncodingStream;
@@ -41053,9 +41053,9 @@ var init_headStream = __esm({
         const collector = new Collector();
         collector.limit = bytes;
         stream.pipe(collector);
-        stream.on("error", (err) => {
+        stream.on("error", (err2) => {
           collector.end();
-          reject(err);
+          reject(err2);
         });
         collector.on("error", reject);
         collector.on("finish", function() {
@@ -41216,9 +41216,9 @@ var init_stream_collector = __esm({
         const collector = new Collector2();
         const nodeStream = stream;
         nodeStream.pipe(collector);
-        nodeStream.on("error", (err) => {
+        nodeStream.on("error", (err2) => {
           collector.end();
-          reject(err);
+          reject(err2);
         });
         collector.on("error", reject);
         collector.on("finish", function() {
@@ -41743,8 +41743,8 @@ var init_HashCalculator = __esm({
       _write(chunk, encoding, callback) {
         try {
           this.hash.update(toUint8Array(chunk));
-        } catch (err) {
-          return callback(err);
+        } catch (err2) {
+          return callback(err2);
         }
         callback();
       }
@@ -41770,9 +41770,9 @@ var init_fileStreamHasher = __esm({
       const hash = new hashCtor();
       const hashCalculator = new HashCalculator(hash);
       fileStreamTee.pipe(hashCalculator);
-      fileStreamTee.on("error", (err) => {
+      fileStreamTee.on("error", (err2) => {
         hashCalculator.end();
-        reject(err);
+        reject(err2);
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
@@ -41796,9 +41796,9 @@ var init_readableStreamHasher = __esm({
       const hashCalculator = new HashCalculator(hash);
       readableStream.pipe(hashCalculator);
       return new Promise((resolve4, reject) => {
-        readableStream.on("error", (err) => {
+        readableStream.on("error", (err2) => {
           hashCalculator.end();
-          reject(err);
+          reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
@@ -41812,27 +41812,27 @@ var init_readableStreamHasher = __esm({
 // node_modules/@smithy/core/dist-es/submodules/checksum/md5/Md5Js.js
 function compress(state2, block) {
   let a5 = state2[0], b5 = state2[1], c5 = state2[2], d5 = state2[3];
-  for (let i5 = 0; i5 < 64; ++i5) {
+  for (let i6 = 0; i6 < 64; ++i6) {
     let f5, g5;
-    if (i5 < 16) {
+    if (i6 < 16) {
       f5 = b5 & c5 | ~b5 & d5;
-      g5 = i5;
-    } else if (i5 < 32) {
+      g5 = i6;
+    } else if (i6 < 32) {
       f5 = d5 & b5 | c5 & ~d5;
-      g5 = (5 * i5 + 1) % 16;
-    } else if (i5 < 48) {
+      g5 = (5 * i6 + 1) % 16;
+    } else if (i6 < 48) {
       f5 = b5 ^ c5 ^ d5;
-      g5 = (3 * i5 + 5) % 16;
+      g5 = (3 * i6 + 5) % 16;
     } else {
       f5 = c5 ^ (b5 | ~d5);
-      g5 = 7 * i5 % 16;
+      g5 = 7 * i6 % 16;
     }
-    const x = block.getUint32(g5 * 4, true);
+    const x2 = block.getUint32(g5 * 4, true);
     const tmp = d5;
     d5 = c5;
     c5 = b5;
-    const s2 = S[(i5 >> 4) * 4 + (i5 & 3)];
-    const sum = (a5 + f5 & M) + (x + T[i5] & M) & M;
+    const s2 = S[(i6 >> 4) * 4 + (i6 & 3)];
+    const sum = (a5 + f5 & M) + (x2 + T[i6] & M) & M;
     b5 = b5 + ((sum << s2 | sum >>> 32 - s2) >>> 0) & M;
     a5 = tmp;
   }
@@ -41869,25 +41869,25 @@ var init_Md5Js = __esm({
         const state2 = Uint32Array.from(this.state);
         const buf2 = new DataView(this.writeBuffer.buffer.slice(0));
         let bufLen = this.bufferLength;
-        const bits = this.bytesHashed * 8;
+        const bits2 = this.bytesHashed * 8;
         buf2.setUint8(bufLen++, 128);
         if (this.bufferLength % 64 >= 56) {
-          for (let i5 = bufLen; i5 < 64; ++i5) {
-            buf2.setUint8(i5, 0);
+          for (let i6 = bufLen; i6 < 64; ++i6) {
+            buf2.setUint8(i6, 0);
           }
           compress(state2, buf2);
           bufLen = 0;
         }
-        for (let i5 = bufLen; i5 < 56; ++i5) {
-          buf2.setUint8(i5, 0);
+        for (let i6 = bufLen; i6 < 56; ++i6) {
+          buf2.setUint8(i6, 0);
         }
-        buf2.setUint32(56, bits >>> 0, true);
-        buf2.setUint32(60, Math.floor(bits / 2 ** 32), true);
+        buf2.setUint32(56, bits2 >>> 0, true);
+        buf2.setUint32(60, Math.floor(bits2 / 2 ** 32), true);
         compress(state2, buf2);
         const out = new Uint8Array(16);
         const view2 = new DataView(out.buffer);
-        for (let i5 = 0; i5 < 4; ++i5) {
-          view2.setUint32(i5 * 4, state2[i5], true);
+        for (let i6 = 0; i6 < 4; ++i6) {
+          view2.setUint32(i6 * 4, state2[i6], true);
         }
         return out;
       }
@@ -41901,7 +41901,7 @@ var init_Md5Js = __esm({
     INIT = [1732584193, 4023233417, 2562383102, 271733878];
     M = 4294967295;
     S = Uint8Array.of(7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21);
-    T = Array.from({ length: 64 }, (_, i5) => Math.abs(Math.sin(i5 + 1)) * 2 ** 32 >>> 0);
+    T = Array.from({ length: 64 }, (_, i6) => Math.abs(Math.sin(i6 + 1)) * 2 ** 32 >>> 0);
   }
 });
 
@@ -41945,20 +41945,20 @@ var CRC32_TABLE, ONES, Crc32Js;
 var init_Crc32Js = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/crc32/Crc32Js.js"() {
     CRC32_TABLE = new Uint32Array(256);
-    for (let i5 = 0; i5 < 256; ++i5) {
-      let c5 = i5;
+    for (let i6 = 0; i6 < 256; ++i6) {
+      let c5 = i6;
       for (let j5 = 0; j5 < 8; ++j5) {
         c5 = c5 & 1 ? 3988292384 ^ c5 >>> 1 : c5 >>> 1;
       }
-      CRC32_TABLE[i5] = c5 >>> 0;
+      CRC32_TABLE[i6] = c5 >>> 0;
     }
     ONES = 4294967295;
     Crc32Js = class {
       digestLength = 4;
       checksum = ONES;
       update(data) {
-        for (let i5 = 0; i5 < data.length; ++i5) {
-          this.checksum = this.checksum >>> 8 ^ CRC32_TABLE[(this.checksum ^ data[i5]) & 255];
+        for (let i6 = 0; i6 < data.length; ++i6) {
+          this.checksum = this.checksum >>> 8 ^ CRC32_TABLE[(this.checksum ^ data[i6]) & 255];
         }
       }
       digestSync() {
@@ -42033,9 +42033,9 @@ var init_Sha256Js = __esm({
           this.outer = new _Sha256Js();
           const { inner, outer } = this;
           const pad = new Uint8Array(BLOCK * 2);
-          for (let i5 = 0; i5 < BLOCK; ++i5) {
-            pad[i5] = 54 ^ key[i5];
-            pad[i5 + BLOCK] = 92 ^ key[i5];
+          for (let i6 = 0; i6 < BLOCK; ++i6) {
+            pad[i6] = 54 ^ key[i6];
+            pad[i6 + BLOCK] = 92 ^ key[i6];
           }
           inner.update(pad.subarray(0, BLOCK));
           outer.update(pad.subarray(BLOCK));
@@ -42092,24 +42092,24 @@ var init_Sha256Js = __esm({
         const bufferView = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
         bufferView.setUint8(bufferLength++, 128);
         if ((bufferLength - 1) % BLOCK >= BLOCK - 8) {
-          for (let i5 = bufferLength; i5 < BLOCK; ++i5) {
-            bufferView.setUint8(i5, 0);
+          for (let i6 = bufferLength; i6 < BLOCK; ++i6) {
+            bufferView.setUint8(i6, 0);
           }
           this.hashBufferWith(state2, buffer);
           bufferLength = 0;
         }
-        for (let i5 = bufferLength; i5 < BLOCK - 8; ++i5) {
-          bufferView.setUint8(i5, 0);
+        for (let i6 = bufferLength; i6 < BLOCK - 8; ++i6) {
+          bufferView.setUint8(i6, 0);
         }
         bufferView.setUint32(BLOCK - 8, Math.floor(bitsHashed / 4294967296), false);
         bufferView.setUint32(BLOCK - 4, bitsHashed, false);
         this.hashBufferWith(state2, buffer);
         const out = new Uint8Array(DIGEST_LENGTH);
-        for (let i5 = 0; i5 < 8; ++i5) {
-          out[i5 * 4] = state2[i5] >>> 24 & 255;
-          out[i5 * 4 + 1] = state2[i5] >>> 16 & 255;
-          out[i5 * 4 + 2] = state2[i5] >>> 8 & 255;
-          out[i5 * 4 + 3] = state2[i5] >>> 0 & 255;
+        for (let i6 = 0; i6 < 8; ++i6) {
+          out[i6 * 4] = state2[i6] >>> 24 & 255;
+          out[i6 * 4 + 1] = state2[i6] >>> 16 & 255;
+          out[i6 * 4 + 2] = state2[i6] >>> 8 & 255;
+          out[i6 * 4 + 3] = state2[i6] >>> 0 & 255;
         }
         return out;
       }
@@ -42136,17 +42136,17 @@ var init_Sha256Js = __esm({
       hashBufferWith(state2, buffer) {
         const w = this.w ??= new Int32Array(64);
         let s0 = state2[0], s1 = state2[1], s2 = state2[2], s3 = state2[3], s4 = state2[4], s5 = state2[5], s6 = state2[6], s7 = state2[7];
-        for (let i5 = 0; i5 < BLOCK; ++i5) {
-          if (i5 < 16) {
-            w[i5] = (buffer[i5 * 4] & 255) << 24 | (buffer[i5 * 4 + 1] & 255) << 16 | (buffer[i5 * 4 + 2] & 255) << 8 | buffer[i5 * 4 + 3] & 255;
+        for (let i6 = 0; i6 < BLOCK; ++i6) {
+          if (i6 < 16) {
+            w[i6] = (buffer[i6 * 4] & 255) << 24 | (buffer[i6 * 4 + 1] & 255) << 16 | (buffer[i6 * 4 + 2] & 255) << 8 | buffer[i6 * 4 + 3] & 255;
           } else {
-            let u = w[i5 - 2];
+            let u = w[i6 - 2];
             const t13 = (u >>> 17 | u << 15) ^ (u >>> 19 | u << 13) ^ u >>> 10;
-            u = w[i5 - 15];
+            u = w[i6 - 15];
             const t23 = (u >>> 7 | u << 25) ^ (u >>> 18 | u << 14) ^ u >>> 3;
-            w[i5] = (t13 + w[i5 - 7] | 0) + (t23 + w[i5 - 16] | 0);
+            w[i6] = (t13 + w[i6 - 7] | 0) + (t23 + w[i6 - 16] | 0);
           }
-          const t12 = (((s4 >>> 6 | s4 << 26) ^ (s4 >>> 11 | s4 << 21) ^ (s4 >>> 25 | s4 << 7)) + (s4 & s5 ^ ~s4 & s6) | 0) + (s7 + (K[i5] + w[i5] | 0) | 0) | 0;
+          const t12 = (((s4 >>> 6 | s4 << 26) ^ (s4 >>> 11 | s4 << 21) ^ (s4 >>> 25 | s4 << 7)) + (s4 & s5 ^ ~s4 & s6) | 0) + (s7 + (K[i6] + w[i6] | 0) | 0) | 0;
           const t22 = ((s0 >>> 2 | s0 << 30) ^ (s0 >>> 13 | s0 << 19) ^ (s0 >>> 22 | s0 << 10)) + (s0 & s1 ^ s0 & s2 ^ s1 & s2) | 0;
           s7 = s6;
           s6 = s5;
@@ -42422,12 +42422,12 @@ var init_checksum2 = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/Int64.js
 function negate(bytes) {
-  for (let i5 = 0; i5 < 8; i5++) {
-    bytes[i5] ^= 255;
+  for (let i6 = 0; i6 < 8; i6++) {
+    bytes[i6] ^= 255;
   }
-  for (let i5 = 7; i5 > -1; i5--) {
-    bytes[i5]++;
-    if (bytes[i5] !== 0) {
+  for (let i6 = 7; i6 > -1; i6--) {
+    bytes[i6]++;
+    if (bytes[i6] !== 0) {
       break;
     }
   }
@@ -42449,8 +42449,8 @@ var init_Int64 = __esm({
           throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
         }
         const bytes = new Uint8Array(8);
-        for (let i5 = 7, remaining = Math.abs(Math.round(number)); i5 > -1 && remaining > 0; i5--, remaining /= 256) {
-          bytes[i5] = remaining;
+        for (let i6 = 7, remaining = Math.abs(Math.round(number)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
+          bytes[i6] = remaining;
         }
         if (number < 0) {
           negate(bytes);
@@ -43046,12 +43046,12 @@ async function* readableToIterable(readStream) {
   let streamEnded = false;
   let generationEnded = false;
   const records = new Array();
-  readStream.on("error", (err) => {
+  readStream.on("error", (err2) => {
     if (!streamEnded) {
       streamEnded = true;
     }
-    if (err) {
-      throw err;
+    if (err2) {
+      throw err2;
     }
   });
   readStream.on("data", (data) => {
@@ -43714,8 +43714,8 @@ var init_HttpBindingProtocol = __esm({
         const prototype = Object.getPrototypeOf(input);
         const sparse = (prototype === Object.prototype || prototype === null) && !bindings.hasIdempotency && !bindings.hasPrefixHeaders && names.length * 2 < bindings.memberBindings.length;
         const length = sparse ? names.length : bindings.memberBindings.length;
-        for (let i5 = 0; i5 < length; ++i5) {
-          const binding = sparse ? hasOwn(bindings.byName, names[i5]) ? bindings.byName[names[i5]] : void 0 : bindings.memberBindings[i5];
+        for (let i6 = 0; i6 < length; ++i6) {
+          const binding = sparse ? hasOwn(bindings.byName, names[i6]) ? bindings.byName[names[i6]] : void 0 : bindings.memberBindings[i6];
           if (!binding) {
             continue;
           }
@@ -44140,14 +44140,14 @@ var init_requestBuilder = __esm({
         this.context = context3;
       }
       async build() {
-        const { hostname, protocol = "https", port, path: basePath } = await this.context.endpoint();
+        const { hostname: hostname2, protocol = "https", port, path: basePath } = await this.context.endpoint();
         this.path = basePath;
         for (const resolvePath of this.resolvePathStack) {
           resolvePath(this.path);
         }
         return new HttpRequest({
           protocol,
-          hostname: this.hostname || hostname,
+          hostname: this.hostname || hostname2,
           port,
           method: this.method,
           path: this.path,
@@ -44156,8 +44156,8 @@ var init_requestBuilder = __esm({
           headers: this.headers
         });
       }
-      hn(hostname) {
-        this.hostname = hostname;
+      hn(hostname2) {
+        this.hostname = hostname2;
         return this;
       }
       bp(uriLabel) {
@@ -44644,8 +44644,8 @@ function buildQueryString(query) {
     const value = query[key];
     key = escapeUri(key);
     if (Array.isArray(value)) {
-      for (let i5 = 0, iLen = value.length; i5 < iLen; i5++) {
-        parts.push(`${key}=${escapeUri(value[i5])}`);
+      for (let i6 = 0, iLen = value.length; i6 < iLen; i6++) {
+        parts.push(`${key}=${escapeUri(value[i6])}`);
       }
     } else {
       let qsEntry = key;
@@ -45068,8 +45068,8 @@ var init_JsonShapeDeserializer2 = __esm({
           if (Array.isArray(value) && ns.isListSchema()) {
             const listMember = ns.getValueSchema();
             if (this.needsTransform(listMember)) {
-              for (let i5 = 0; i5 < value.length; ++i5) {
-                value[i5] = this._read(listMember, value[i5]);
+              for (let i6 = 0; i6 < value.length; ++i6) {
+                value[i6] = this._read(listMember, value[i6]);
               }
             }
             return value;
@@ -45143,10 +45143,10 @@ var init_JsonShapeDeserializer2 = __esm({
         if (ns.isDocumentSchema()) {
           if (isObject2) {
             if (Array.isArray(value)) {
-              for (let i5 = 0; i5 < value.length; ++i5) {
-                const v = value[i5];
+              for (let i6 = 0; i6 < value.length; ++i6) {
+                const v = value[i6];
                 if (!(v instanceof NumericValue)) {
-                  value[i5] = this._read(ns, v);
+                  value[i6] = this._read(ns, v);
                 }
               }
             } else {
@@ -45370,9 +45370,9 @@ var init_JsonShapeSerializer2 = __esm({
     ESCAPE_TABLE[13] = "r";
     ESCAPE_TABLE[34] = '"';
     ESCAPE_TABLE[92] = "\\";
-    for (let i5 = 0; i5 < 32; i5++) {
-      if (ESCAPE_TABLE[i5] === null) {
-        ESCAPE_TABLE[i5] = "u00" + i5.toString(16).padStart(2, "0");
+    for (let i6 = 0; i6 < 32; i6++) {
+      if (ESCAPE_TABLE[i6] === null) {
+        ESCAPE_TABLE[i6] = "u00" + i6.toString(16).padStart(2, "0");
       }
     }
     INITIAL_BUFFER_SIZE = 2048;
@@ -45427,10 +45427,10 @@ var init_JsonShapeSerializer2 = __esm({
         return result;
       }
       ensure(byteCount) {
-        const { i: i5, json } = this;
-        if (i5 + byteCount > json.length) {
+        const { i: i6, json } = this;
+        if (i6 + byteCount > json.length) {
           let newSize = json.length * 2;
-          while (newSize < i5 + byteCount) {
+          while (newSize < i6 + byteCount) {
             newSize *= 2;
           }
           const next = alloc(newSize);
@@ -45441,23 +45441,23 @@ var init_JsonShapeSerializer2 = __esm({
       writeAscii(s2) {
         const z = s2.length;
         this.ensure(z);
-        let { i: i5, json } = this;
+        let { i: i6, json } = this;
         for (let j5 = 0; j5 < z; ++j5) {
-          json[i5] = s2.charCodeAt(j5);
-          i5 += 1;
+          json[i6] = s2.charCodeAt(j5);
+          i6 += 1;
         }
-        this.i = i5;
+        this.i = i6;
       }
       writeAsciiQuoted(s2) {
         const z = s2.length;
         this.ensure(z + 4);
-        let { json, i: i5 } = this;
-        json[i5++] = QUOTE;
+        let { json, i: i6 } = this;
+        json[i6++] = QUOTE;
         for (let j5 = 0; j5 < z; ++j5) {
-          json[i5++] = s2.charCodeAt(j5);
+          json[i6++] = s2.charCodeAt(j5);
         }
-        json[i5++] = QUOTE;
-        this.i = i5;
+        json[i6++] = QUOTE;
+        this.i = i6;
       }
       writeJsonString(s2) {
         const z = s2.length;
@@ -45493,35 +45493,35 @@ var init_JsonShapeSerializer2 = __esm({
             this.ensure(6 + (z - j5 - 1) * 3 + 1);
             this.writeUnicodeEscape(c5);
           } else {
-            let { i: i5, json } = this;
+            let { i: i6, json } = this;
             if (c5 < 2048) {
-              json[i5++] = 192 | c5 >> 6;
-              json[i5++] = 128 | c5 & 63;
+              json[i6++] = 192 | c5 >> 6;
+              json[i6++] = 128 | c5 & 63;
             } else {
-              json[i5++] = 224 | c5 >> 12;
-              json[i5++] = 128 | c5 >> 6 & 63;
-              json[i5++] = 128 | c5 & 63;
+              json[i6++] = 224 | c5 >> 12;
+              json[i6++] = 128 | c5 >> 6 & 63;
+              json[i6++] = 128 | c5 & 63;
             }
-            this.i = i5;
+            this.i = i6;
           }
         }
         this.json[this.i++] = QUOTE;
       }
       writeUnicodeEscape(code) {
-        let { json, i: i5 } = this;
-        json[i5++] = BACKSLASH;
-        json[i5++] = 117;
+        let { json, i: i6 } = this;
+        json[i6++] = BACKSLASH;
+        json[i6++] = 117;
         const hex = code.toString(16).padStart(4, "0");
         for (let j5 = 0; j5 < 4; ++j5) {
-          json[i5++] = hex.charCodeAt(j5);
+          json[i6++] = hex.charCodeAt(j5);
         }
-        this.i = i5;
+        this.i = i6;
       }
       static B64 = (() => {
         const chars2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         const table2 = new Uint8Array(64);
-        for (let i5 = 0; i5 < 64; ++i5) {
-          table2[i5] = chars2.charCodeAt(i5);
+        for (let i6 = 0; i6 < 64; ++i6) {
+          table2[i6] = chars2.charCodeAt(i6);
         }
         return table2;
       })();
@@ -45530,8 +45530,8 @@ var init_JsonShapeSerializer2 = __esm({
         this.ensure(b64Len + 2);
         const json = this.json;
         const B64 = _JsonShapeSerializer2.B64;
-        let i5 = this.i;
-        json[i5++] = QUOTE;
+        let i6 = this.i;
+        json[i6++] = QUOTE;
         const len = data.length;
         const remainder = len % 3;
         const mainLen = len - remainder;
@@ -45539,27 +45539,27 @@ var init_JsonShapeSerializer2 = __esm({
           const a5 = data[j5];
           const b5 = data[j5 + 1];
           const c5 = data[j5 + 2];
-          json[i5++] = B64[a5 >> 2];
-          json[i5++] = B64[(a5 & 3) << 4 | b5 >> 4];
-          json[i5++] = B64[(b5 & 15) << 2 | c5 >> 6];
-          json[i5++] = B64[c5 & 63];
+          json[i6++] = B64[a5 >> 2];
+          json[i6++] = B64[(a5 & 3) << 4 | b5 >> 4];
+          json[i6++] = B64[(b5 & 15) << 2 | c5 >> 6];
+          json[i6++] = B64[c5 & 63];
         }
         if (remainder === 2) {
           const a5 = data[mainLen];
           const b5 = data[mainLen + 1];
-          json[i5++] = B64[a5 >> 2];
-          json[i5++] = B64[(a5 & 3) << 4 | b5 >> 4];
-          json[i5++] = B64[(b5 & 15) << 2];
-          json[i5++] = 61;
+          json[i6++] = B64[a5 >> 2];
+          json[i6++] = B64[(a5 & 3) << 4 | b5 >> 4];
+          json[i6++] = B64[(b5 & 15) << 2];
+          json[i6++] = 61;
         } else if (remainder === 1) {
           const a5 = data[mainLen];
-          json[i5++] = B64[a5 >> 2];
-          json[i5++] = B64[(a5 & 3) << 4];
-          json[i5++] = 61;
-          json[i5++] = 61;
+          json[i6++] = B64[a5 >> 2];
+          json[i6++] = B64[(a5 & 3) << 4];
+          json[i6++] = 61;
+          json[i6++] = 61;
         }
-        json[i5++] = QUOTE;
-        this.i = i5;
+        json[i6++] = QUOTE;
+        this.i = i6;
       }
       writeValue(schema, value, container) {
         if (value == null) {
@@ -45652,15 +45652,15 @@ var init_JsonShapeSerializer2 = __esm({
         }
         if (typeof value === "boolean") {
           this.ensure(5);
-          let { i: i5, json } = this;
+          let { i: i6, json } = this;
           if (value) {
-            json.set(TRUE, i5);
-            i5 += 4;
+            json.set(TRUE, i6);
+            i6 += 4;
           } else {
-            json.set(FALSE, i5);
-            i5 += 5;
+            json.set(FALSE, i6);
+            i6 += 5;
           }
-          this.i = i5;
+          this.i = i6;
           return;
         }
         if (typeof value === "bigint") {
@@ -45733,8 +45733,8 @@ var init_JsonShapeSerializer2 = __esm({
         if (!isDocument) {
           if (valueSchema.isStringSchema() || valueSchema.isNumericSchema() || valueSchema.isBooleanSchema()) {
             let hasSpecials = false;
-            for (let i5 = 0; i5 < value.length; ++i5) {
-              const v = value[i5];
+            for (let i6 = 0; i6 < value.length; ++i6) {
+              const v = value[i6];
               if (Number.isNaN(v) || v === Infinity || v === -Infinity || v == null && !sparse) {
                 hasSpecials = true;
                 break;
@@ -45745,8 +45745,8 @@ var init_JsonShapeSerializer2 = __esm({
               json = JSON.stringify(value);
             } else {
               const out = [];
-              for (let i5 = 0; i5 < value.length; ++i5) {
-                const v = value[i5];
+              for (let i6 = 0; i6 < value.length; ++i6) {
+                const v = value[i6];
                 if (v == null && !sparse) {
                   continue;
                 }
@@ -45766,8 +45766,8 @@ var init_JsonShapeSerializer2 = __esm({
         this.ensure(2);
         this.json[this.i++] = OPEN_BRACKET;
         let wroteFirstItem = false;
-        for (let i5 = 0; i5 < value.length; ++i5) {
-          const item = value[i5];
+        for (let i6 = 0; i6 < value.length; ++i6) {
+          const item = value[i6];
           if (isDocument ? item === void 0 : item == null && !sparse) {
             continue;
           }
@@ -48144,10 +48144,10 @@ var init_DefaultRetryBackoffStrategy = __esm({
     init_retries_2026_config();
     DefaultRetryBackoffStrategy = class {
       x = Retry.delay();
-      computeNextBackoffDelay(i5) {
+      computeNextBackoffDelay(i6) {
         const b5 = Math.random();
         const r5 = 2;
-        const t_i = b5 * Math.min(this.x * r5 ** i5, MAXIMUM_RETRY_DELAY);
+        const t_i = b5 * Math.min(this.x * r5 ** i6, MAXIMUM_RETRY_DELAY);
         return Math.floor(t_i);
       }
       setDelayBase(delay) {
@@ -48490,23 +48490,23 @@ var init_StandardRetryStrategy2 = __esm({
             output.$metadata.totalRetryDelay = totalDelay;
             return { response, output };
           } catch (e5) {
-            const err = asSdkError(e5);
+            const err2 = asSdkError(e5);
             attempts++;
-            if (this.shouldRetry(err, attempts, maxAttempts)) {
-              retryTokenAmount = this.retryQuota.retrieveRetryTokens(err);
-              const delayFromDecider = this.delayDecider(isThrottlingError(err) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE, attempts);
-              const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
+            if (this.shouldRetry(err2, attempts, maxAttempts)) {
+              retryTokenAmount = this.retryQuota.retrieveRetryTokens(err2);
+              const delayFromDecider = this.delayDecider(isThrottlingError(err2) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE, attempts);
+              const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
               await new Promise((resolve4) => setTimeout(resolve4, delay));
               continue;
             }
-            if (!err.$metadata) {
-              err.$metadata = {};
+            if (!err2.$metadata) {
+              err2.$metadata = {};
             }
-            err.$metadata.attempts = attempts;
-            err.$metadata.totalRetryDelay = totalDelay;
-            throw err;
+            err2.$metadata.attempts = attempts;
+            err2.$metadata.totalRetryDelay = totalDelay;
+            throw err2;
           }
         }
       }
@@ -49022,15 +49022,15 @@ function _createClass(e5, r5, t) {
   }), e5;
 }
 function _toPropertyKey(t) {
-  var i5 = _toPrimitive(t, "string");
-  return "symbol" == typeof i5 ? i5 : i5 + "";
+  var i6 = _toPrimitive(t, "string");
+  return "symbol" == typeof i6 ? i6 : i6 + "";
 }
 function _toPrimitive(t, r5) {
   if ("object" != typeof t || !t) return t;
   var e5 = t[Symbol.toPrimitive];
   if (void 0 !== e5) {
-    var i5 = e5.call(t, r5 || "default");
-    if ("object" != typeof i5) return i5;
+    var i6 = e5.call(t, r5 || "default");
+    if ("object" != typeof i6) return i6;
     throw new TypeError("@@toPrimitive must return a primitive value.");
   }
   return ("string" === r5 ? String : Number)(t);
@@ -49359,33 +49359,33 @@ var init_bowser = __esm({
       };
       Utils2.map = function map3(arr, iterator2) {
         var result = [];
-        var i5;
+        var i6;
         if (Array.prototype.map) return Array.prototype.map.call(arr, iterator2);
-        for (i5 = 0; i5 < arr.length; i5 += 1) result.push(iterator2(arr[i5]));
+        for (i6 = 0; i6 < arr.length; i6 += 1) result.push(iterator2(arr[i6]));
         return result;
       };
       Utils2.find = function find(arr, predicate) {
-        var i5;
+        var i6;
         var l3;
         if (Array.prototype.find) return Array.prototype.find.call(arr, predicate);
-        for (i5 = 0, l3 = arr.length; i5 < l3; i5 += 1) {
-          var value = arr[i5];
-          if (predicate(value, i5)) return value;
+        for (i6 = 0, l3 = arr.length; i6 < l3; i6 += 1) {
+          var value = arr[i6];
+          if (predicate(value, i6)) return value;
         }
       };
       Utils2.assign = function assign(obj) {
         var result = obj;
-        var i5;
+        var i6;
         var l3;
         for (var _len = arguments.length, assigners = new Array(_len > 1 ? _len - 1 : 0), _key = 1; _key < _len; _key++) assigners[_key - 1] = arguments[_key];
         if (Object.assign) return Object.assign.apply(Object, [obj].concat(assigners));
         var _loop = function _loop2() {
-          var assigner = assigners[i5];
+          var assigner = assigners[i6];
           if (typeof assigner === "object" && assigner !== null) Object.keys(assigner).forEach(function(key) {
             result[key] = assigner[key];
           });
         };
-        for (i5 = 0, l3 = assigners.length; i5 < l3; i5 += 1) _loop();
+        for (i6 = 0, l3 = assigners.length; i6 < l3; i6 += 1) _loop();
         return obj;
       };
       Utils2.getBrowserAlias = function getBrowserAlias(browserName) {
@@ -51789,8 +51789,8 @@ var require_dist_cjs2 = __commonJS({
           throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
         }
         const bytes = new Uint8Array(8);
-        for (let i5 = 7, remaining = Math.abs(Math.round(number)); i5 > -1 && remaining > 0; i5--, remaining /= 256) {
-          bytes[i5] = remaining;
+        for (let i6 = 7, remaining = Math.abs(Math.round(number)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
+          bytes[i6] = remaining;
         }
         if (number < 0) {
           negate2(bytes);
@@ -51810,12 +51810,12 @@ var require_dist_cjs2 = __commonJS({
       }
     };
     function negate2(bytes) {
-      for (let i5 = 0; i5 < 8; i5++) {
-        bytes[i5] ^= 255;
+      for (let i6 = 0; i6 < 8; i6++) {
+        bytes[i6] ^= 255;
       }
-      for (let i5 = 7; i5 > -1; i5--) {
-        bytes[i5]++;
-        if (bytes[i5] !== 0) {
+      for (let i6 = 7; i6 > -1; i6--) {
+        bytes[i6]++;
+        if (bytes[i6] !== 0) {
           break;
         }
       }
@@ -52513,8 +52513,8 @@ var require_dist_cjs4 = __commonJS({
           ...options,
           hostname: options.hostname?.replace(/^\[(.+)\]$/, "$1")
         });
-        req.on("error", (err) => {
-          reject(Object.assign(new ProviderError2("Unable to connect to instance metadata service"), err));
+        req.on("error", (err2) => {
+          reject(Object.assign(new ProviderError2("Unable to connect to instance metadata service"), err2));
           req.destroy();
         });
         req.on("timeout", () => {
@@ -52541,7 +52541,7 @@ var require_dist_cjs4 = __commonJS({
     }
     var retry2 = (toRetry, maxRetries) => {
       let promise = toRetry();
-      for (let i5 = 0; i5 < maxRetries; i5++) {
+      for (let i6 = 0; i6 < maxRetries; i6++) {
         promise = promise.catch(toRetry);
       }
       return promise;
@@ -52747,11 +52747,11 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           let profile2;
           try {
             profile2 = await getProfile(options);
-          } catch (err) {
-            if (err.statusCode === 401) {
+          } catch (err2) {
+            if (err2.statusCode === 401) {
               disableFetchToken = false;
             }
-            throw err;
+            throw err2;
           }
           return profile2;
         }, maxRetries2)).trim();
@@ -52759,11 +52759,11 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           let creds;
           try {
             creds = await getCredentialsFromProfile(imdsProfile, options, init);
-          } catch (err) {
-            if (err.statusCode === 401) {
+          } catch (err2) {
+            if (err2.statusCode === 401) {
               disableFetchToken = false;
             }
-            throw err;
+            throw err2;
           }
           return creds;
         }, maxRetries2);
@@ -53163,15 +53163,15 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           if (request2.fragment) {
             path += `#${request2.fragment}`;
           }
-          let hostname = request2.hostname ?? "";
-          if (hostname[0] === "[" && hostname.endsWith("]")) {
-            hostname = request2.hostname.slice(1, -1);
+          let hostname2 = request2.hostname ?? "";
+          if (hostname2[0] === "[" && hostname2.endsWith("]")) {
+            hostname2 = request2.hostname.slice(1, -1);
           } else {
-            hostname = request2.hostname;
+            hostname2 = request2.hostname;
           }
           const nodeHttpsOptions = {
             headers: request2.headers,
-            host: hostname,
+            host: hostname2,
             method: request2.method,
             path,
             port: request2.port,
@@ -53188,11 +53188,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             });
             resolve4({ response: httpResponse });
           });
-          req.on("error", (err) => {
-            if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
-              reject(Object.assign(err, { name: "TimeoutError" }));
+          req.on("error", (err2) => {
+            if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err2.code)) {
+              reject(Object.assign(err2, { name: "TimeoutError" }));
             } else {
-              reject(err);
+              reject(err2);
             }
           });
           if (abortSignal) {
@@ -53406,8 +53406,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         const ref = new ClientHttp2SessionRef(this.connect(url));
         const session = ref.deref();
         if (this.config.maxConcurrency) {
-          session.settings({ maxConcurrentStreams: this.config.maxConcurrency }, (err) => {
-            if (err) {
+          session.settings({ maxConcurrentStreams: this.config.maxConcurrency }, (err2) => {
+            if (err2) {
               throw new Error("Fail to set maxConcurrentStreams to " + this.config.maxConcurrency + "when creating new session for " + requestContext.destination.toString());
             }
           });
@@ -53572,14 +53572,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(abortError);
             return;
           }
-          const { hostname, method, port, protocol, query } = request2;
+          const { hostname: hostname2, method, port, protocol, query } = request2;
           let auth2 = "";
           if (request2.username != null || request2.password != null) {
             const username = request2.username ?? "";
             const password = request2.password ?? "";
             auth2 = `${username}:${password}@`;
           }
-          const authority = `${protocol}//${auth2}${hostname}${port ? `:${port}` : ""}`;
+          const authority = `${protocol}//${auth2}${hostname2}${port ? `:${port}` : ""}`;
           const requestContext = { destination: new URL(authority) };
           const connectConfig = {
             requestTimeout: this.config?.sessionTimeout,
@@ -53587,12 +53587,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           };
           const ref = useIsolatedSession ? this.connectionManager.createIsolatedSession(requestContext, connectConfig) : this.connectionManager.lease(requestContext, connectConfig);
           const session = ref.deref();
-          const rejectWithDestroy = (err) => {
+          const rejectWithDestroy = (err2) => {
             if (useIsolatedSession) {
               ref.destroy();
             }
             fulfilled = true;
-            reject(err);
+            reject(err2);
           };
           const queryString = query ? buildQueryString2(query) : "";
           let path = request2.path;
@@ -53789,7 +53789,7 @@ var require_dist_cjs6 = __commonJS({
     }
     var retryWrapper = (toRetry, maxRetries, delayMs) => {
       return async () => {
-        for (let i5 = 0; i5 < maxRetries; ++i5) {
+        for (let i6 = 0; i6 < maxRetries; ++i6) {
           try {
             return await toRetry();
           } catch (e5) {
@@ -54134,8 +54134,8 @@ function loadCborStructIterator(ns) {
     memberSchemas.push(memberSchema);
   }
   const encodedKeys = new Array(memberNames.length);
-  for (let i5 = 0; i5 < memberNames.length; ++i5) {
-    encodedKeys[i5] = encodeCborStringKey(memberNames[i5]);
+  for (let i6 = 0; i6 < memberNames.length; ++i6) {
+    encodedKeys[i6] = encodeCborStringKey(memberNames[i6]);
   }
   const cache5 = { memberNames, memberSchemas, encodedKeys };
   schema[CBOR_STRUCT_CACHE] = cache5;
@@ -54319,16 +54319,16 @@ function writeStruct(ns, value, serdeContext) {
   const headerPos = cursor;
   cursor += headerSize;
   let count2 = 0;
-  for (let i5 = 0; i5 < z; ++i5) {
-    const item = value[memberNames[i5]];
-    if (item == null && !memberSchemas[i5].isIdempotencyToken()) {
+  for (let i6 = 0; i6 < z; ++i6) {
+    const item = value[memberNames[i6]];
+    if (item == null && !memberSchemas[i6].isIdempotencyToken()) {
       continue;
     }
-    const key = encodedKeys[i5];
+    const key = encodedKeys[i6];
     ensure(key.length);
     buf.set(key, cursor);
     cursor += key.length;
-    writeValue(memberSchemas[i5], item, ns, serdeContext);
+    writeValue(memberSchemas[i6], item, ns, serdeContext);
     ++count2;
   }
   if (typeof value.__type === "string") {
@@ -54359,8 +54359,8 @@ function writeList(ns, value, isDocument, serdeContext) {
   const valueSchema = ns.getValueSchema();
   if (isDocument || sparse) {
     const items = [];
-    for (let i5 = 0; i5 < value.length; ++i5) {
-      const item = value[i5];
+    for (let i6 = 0; i6 < value.length; ++i6) {
+      const item = value[i6];
       if (isDocument) {
         if (item !== void 0) {
           items.push(item);
@@ -54373,21 +54373,21 @@ function writeList(ns, value, isDocument, serdeContext) {
     }
     ensure(9);
     encodeHeader(majorList, items.length);
-    for (let i5 = 0; i5 < items.length; ++i5) {
-      writeValue(valueSchema, items[i5], void 0, serdeContext);
+    for (let i6 = 0; i6 < items.length; ++i6) {
+      writeValue(valueSchema, items[i6], void 0, serdeContext);
     }
   } else {
     let count2 = 0;
-    for (let i5 = 0; i5 < value.length; ++i5) {
-      if (value[i5] != null) {
+    for (let i6 = 0; i6 < value.length; ++i6) {
+      if (value[i6] != null) {
         ++count2;
       }
     }
     ensure(9);
     encodeHeader(majorList, count2);
-    for (let i5 = 0; i5 < value.length; ++i5) {
-      if (value[i5] != null) {
-        writeValue(valueSchema, value[i5], void 0, serdeContext);
+    for (let i6 = 0; i6 < value.length; ++i6) {
+      if (value[i6] != null) {
+        writeValue(valueSchema, value[i6], void 0, serdeContext);
       }
     }
   }
@@ -54407,8 +54407,8 @@ function writeMap(ns, value, isDocument, serdeContext) {
   }
   ensure(9);
   encodeHeader(majorMap, keys.length);
-  for (let i5 = 0; i5 < keys.length; ++i5) {
-    const k5 = keys[i5];
+  for (let i6 = 0; i6 < keys.length; ++i6) {
+    const k5 = keys[i6];
     writeString(k5);
     writeValue(valueSchema, value[k5], void 0, serdeContext);
   }
@@ -54461,8 +54461,8 @@ function writeUntypedValue(value) {
   if (Array.isArray(value)) {
     ensure(9);
     encodeHeader(majorList, value.length);
-    for (let i5 = 0; i5 < value.length; ++i5) {
-      writeUntypedValue(value[i5]);
+    for (let i6 = 0; i6 < value.length; ++i6) {
+      writeUntypedValue(value[i6]);
     }
     return;
   }
@@ -54470,9 +54470,9 @@ function writeUntypedValue(value) {
     const keys = Object.keys(value);
     ensure(9);
     encodeHeader(majorMap, keys.length);
-    for (let i5 = 0; i5 < keys.length; ++i5) {
-      writeString(keys[i5]);
-      writeUntypedValue(value[keys[i5]]);
+    for (let i6 = 0; i6 < keys.length; ++i6) {
+      writeString(keys[i6]);
+      writeUntypedValue(value[keys[i6]]);
     }
     return;
   }
@@ -54622,8 +54622,8 @@ function writeBigInt(value) {
     const byteLen = Math.ceil(binaryStr.length / 8);
     const bigIntBytes = new Uint8Array(byteLen);
     let b5 = abs;
-    for (let i5 = byteLen - 1; i5 >= 0; --i5) {
-      bigIntBytes[i5] = Number(b5 & BigInt(255));
+    for (let i6 = byteLen - 1; i6 >= 0; --i6) {
+      bigIntBytes[i6] = Number(b5 & BigInt(255));
       b5 >>= BigInt(8);
     }
     ensure(byteLen + 16);
@@ -54752,8 +54752,8 @@ function readList(ns) {
   const count2 = decodeCount();
   const memberSchema = ns.isListSchema() ? ns.getValueSchema() : ns;
   const list2 = Array(count2);
-  for (let i5 = 0; i5 < count2; ++i5) {
-    list2[i5] = readValue(memberSchema);
+  for (let i6 = 0; i6 < count2; ++i6) {
+    list2[i6] = readValue(memberSchema);
   }
   return list2;
 }
@@ -54765,7 +54765,7 @@ function readMap(ns) {
   }
   const valueSchema = ns.isMapSchema() ? ns.getValueSchema() : ns;
   const map3 = {};
-  for (let i5 = 0; i5 < count2; ++i5) {
+  for (let i6 = 0; i6 < count2; ++i6) {
     const key = readUtf8String();
     map3[key] = readValue(valueSchema);
   }
@@ -54782,7 +54782,7 @@ function readStruct(ns, count2, startPos) {
   let unknownCount = 0;
   let hasType2 = false;
   let hint = 0;
-  for (let i5 = 0; i5 < count2; ++i5) {
+  for (let i6 = 0; i6 < count2; ++i6) {
     const matchIdx = matchStructKey(encodedKeys, z, hint);
     if (matchIdx >= 0) {
       hint = matchIdx + 1;
@@ -54820,7 +54820,7 @@ function readStruct(ns, count2, startPos) {
   } else if (hasType2) {
     pos = startPos;
     const docSchema = NormalizedSchema.of(15);
-    for (let i5 = 0; i5 < count2; ++i5) {
+    for (let i6 = 0; i6 < count2; ++i6) {
       const key = readUtf8String();
       const val = readValue(docSchema);
       if (!(key in result)) {
@@ -54841,8 +54841,8 @@ function readTag(ns) {
   if (tagNumber === 2 || tagNumber === 3) {
     const byteStr = readByteString();
     let b5 = BigInt(0);
-    for (let i5 = 0; i5 < byteStr.length; ++i5) {
-      b5 = b5 << BigInt(8) | BigInt(byteStr[i5]);
+    for (let i6 = 0; i6 < byteStr.length; ++i6) {
+      b5 = b5 << BigInt(8) | BigInt(byteStr[i6]);
     }
     return tagNumber === 3 ? -b5 - BigInt(1) : b5;
   }
@@ -54906,9 +54906,9 @@ function readUtf8StringIndefinite() {
       pos += 1;
       const combined = new Uint8Array(totalLen);
       let offset = 0;
-      for (let i5 = 0; i5 < chunks.length; ++i5) {
-        combined.set(chunks[i5], offset);
-        offset += chunks[i5].length;
+      for (let i6 = 0; i6 < chunks.length; ++i6) {
+        combined.set(chunks[i6], offset);
+        offset += chunks[i6].length;
       }
       if (USE_BUFFER2) {
         return Buffer.from(combined.buffer, combined.byteOffset, combined.byteLength).toString("utf-8");
@@ -54930,9 +54930,9 @@ function readByteStringIndefinite() {
       pos += 1;
       const combined = new Uint8Array(totalLen);
       let offset = 0;
-      for (let i5 = 0; i5 < chunks.length; ++i5) {
-        combined.set(chunks[i5], offset);
-        offset += chunks[i5].length;
+      for (let i6 = 0; i6 < chunks.length; ++i6) {
+        combined.set(chunks[i6], offset);
+        offset += chunks[i6].length;
       }
       return combined;
     }
@@ -55025,14 +55025,14 @@ function matchStructKey(encodedKeys, z, hint) {
     pos += hintKey.length;
     return hint;
   }
-  for (let i5 = 0; i5 < z; ++i5) {
-    if (i5 === hint) {
+  for (let i6 = 0; i6 < z; ++i6) {
+    if (i6 === hint) {
       continue;
     }
-    const ek = encodedKeys[i5];
+    const ek = encodedKeys[i6];
     if (pos + ek.length <= end && bytesMatch(pos, ek)) {
       pos += ek.length;
-      return i5;
+      return i6;
     }
   }
   return -1;
@@ -55042,8 +55042,8 @@ function bytesMatch(at, expected) {
   if (payload[at] !== expected[0]) {
     return false;
   }
-  for (let i5 = 1; i5 < len; ++i5) {
-    if (payload[at + i5] !== expected[i5]) {
+  for (let i6 = 1; i6 < len; ++i6) {
+    if (payload[at + i6] !== expected[i6]) {
       return false;
     }
   }
@@ -55130,15 +55130,15 @@ function readUtf8String() {
 }
 function decodeUtf8Cached(at, length) {
   let h5 = length;
-  for (let i5 = 0; i5 < length; ++i5) {
-    h5 = h5 * 31 + payload[at + i5] | 0;
+  for (let i6 = 0; i6 < length; ++i6) {
+    h5 = h5 * 31 + payload[at + i6] | 0;
   }
   const slot = h5 >>> 0 & STRING_CACHE_SIZE - 1;
   const cached = stringCache[slot];
   if (cached !== void 0 && cached.length === length) {
     let match = true;
-    for (let i5 = 0; i5 < length; ++i5) {
-      if (cached.charCodeAt(i5) !== payload[at + i5]) {
+    for (let i6 = 0; i6 < length; ++i6) {
+      if (cached.charCodeAt(i6) !== payload[at + i6]) {
         match = false;
         break;
       }
@@ -55582,8 +55582,8 @@ var init_ProtocolLib = __esm({
           };
           output.Code = Code;
           output.Type = Type;
-          for (let i5 = 0; i5 < keys.length; i5++) {
-            const k5 = keys[i5];
+          for (let i6 = 0; i6 < keys.length; i6++) {
+            const k5 = keys[i6];
             Error2[k5 === "message" ? "Message" : k5] = output[k5];
           }
           delete Error2.__type;
@@ -56088,9 +56088,9 @@ var require_dist_cjs7 = __commonJS({
       x;
       i = 0;
       z;
-      constructor(x) {
-        this.x = x;
-        this.x = x.replace(/\r\n?/g, "\n");
+      constructor(x2) {
+        this.x = x2;
+        this.x = x2.replace(/\r\n?/g, "\n");
         this.z = this.x.length;
       }
       parse() {
@@ -56613,16 +56613,16 @@ var init_QueryShapeSerializer = __esm({
             } else {
               const member2 = ns.getValueSchema();
               const flat = this.settings.flattenLists || ns.getMergedTraits().xmlFlattened;
-              let i5 = 1;
+              let i6 = 1;
               for (const item of value) {
                 if (item == null) {
                   continue;
                 }
                 const traits = member2.getMergedTraits();
                 const suffix = this.getKey("member", traits.xmlName, traits.ec2QueryName);
-                const key = flat ? `${prefix}${i5}` : `${prefix}${suffix}.${i5}`;
+                const key = flat ? `${prefix}${i6}` : `${prefix}${suffix}.${i6}`;
                 this.write(member2, item, key);
-                ++i5;
+                ++i6;
               }
             }
           }
@@ -56631,7 +56631,7 @@ var init_QueryShapeSerializer = __esm({
             const keySchema = ns.getKeySchema();
             const memberSchema = ns.getValueSchema();
             const flat = ns.getMergedTraits().xmlFlattened;
-            let i5 = 1;
+            let i6 = 1;
             for (const k5 in value) {
               const v = value[k5];
               if (v == null) {
@@ -56639,13 +56639,13 @@ var init_QueryShapeSerializer = __esm({
               }
               const keyTraits = keySchema.getMergedTraits();
               const keySuffix = this.getKey("key", keyTraits.xmlName, keyTraits.ec2QueryName);
-              const key = flat ? `${prefix}${i5}.${keySuffix}` : `${prefix}entry.${i5}.${keySuffix}`;
+              const key = flat ? `${prefix}${i6}.${keySuffix}` : `${prefix}entry.${i6}.${keySuffix}`;
               const valTraits = memberSchema.getMergedTraits();
               const valueSuffix = this.getKey("value", valTraits.xmlName, valTraits.ec2QueryName);
-              const valueKey = flat ? `${prefix}${i5}.${valueSuffix}` : `${prefix}entry.${i5}.${valueSuffix}`;
+              const valueKey = flat ? `${prefix}${i6}.${valueSuffix}` : `${prefix}entry.${i6}.${valueSuffix}`;
               this.write(keySchema, k5, key);
               this.write(memberSchema, v, valueKey);
-              ++i5;
+              ++i6;
             }
           }
         } else if (ns.isStructSchema()) {
@@ -61660,10 +61660,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash12, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
+    var { createHash: createHash14, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
     var { promises: promises3 } = require("node:fs");
     var { homedir: homedir2 } = require("node:os");
-    var { dirname: dirname6, join: join13 } = require("node:path");
+    var { dirname: dirname7, join: join15 } = require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -61821,7 +61821,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname6(tokenFilePath);
+        const directory = dirname7(tokenFilePath);
         try {
           await promises3.mkdir(directory, { recursive: true });
         } catch (error3) {
@@ -61829,10 +61829,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join13(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join15(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash12("sha256").update(loginSessionBytes).digest("hex");
-        return join13(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash14("sha256").update(loginSessionBytes).digest("hex");
+        return join15(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -61884,13 +61884,13 @@ var require_dist_cjs11 = __commonJS({
           const publicKey = createPublicKey(privateKey);
           const publicDer = publicKey.export({ format: "der", type: "spki" });
           let pointStart = -1;
-          for (let i5 = 0; i5 < publicDer.length; i5++) {
-            if (publicDer[i5] === 4) {
-              pointStart = i5;
+          for (let i6 = 0; i6 < publicDer.length; i6++) {
+            if (publicDer[i6] === 4) {
+              pointStart = i6;
               break;
             }
           }
-          const x = publicDer.slice(pointStart + 1, pointStart + 33);
+          const x2 = publicDer.slice(pointStart + 1, pointStart + 33);
           const y = publicDer.slice(pointStart + 33, pointStart + 65);
           const header = {
             alg: "ES256",
@@ -61898,7 +61898,7 @@ var require_dist_cjs11 = __commonJS({
             jwk: {
               kty: "EC",
               crv: "P-256",
-              x: x.toString("base64url"),
+              x: x2.toString("base64url"),
               y: y.toString("base64url")
             }
           };
@@ -62020,7 +62020,7 @@ var require_dist_cjs13 = __commonJS({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports2) {
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, externalDataInterceptor: externalDataInterceptor2 } = (init_config2(), __toCommonJS(config_exports));
-    var { readFileSync: readFileSync12 } = require("node:fs");
+    var { readFileSync: readFileSync14 } = require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -62061,7 +62061,7 @@ var require_dist_cjs13 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync12(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync14(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -62346,12 +62346,12 @@ var require_dist_cjs15 = __commonJS({
       for (const provider of providers) {
         try {
           return await provider(awsIdentityProperties);
-        } catch (err) {
-          lastProviderError = err;
-          if (err?.tryNextLink) {
+        } catch (err2) {
+          lastProviderError = err2;
+          if (err2?.tryNextLink) {
             continue;
           }
-          throw err;
+          throw err2;
         }
       }
       throw lastProviderError;
@@ -62505,7 +62505,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var v = "ref";
     var w = "authSchemes";
-    var x = "name";
+    var x2 = "name";
     var y = "signingRegion";
     var a5 = -1;
     var b5 = true;
@@ -62515,33 +62515,33 @@ var require_dist_cjs16 = __commonJS({
     var f5 = "booleanEquals";
     var g5 = "getAttr";
     var h5 = { [v]: "Endpoint" };
-    var i5 = { "fn": g5, "argv": [{ [v]: d5 }, "name"] };
+    var i6 = { "fn": g5, "argv": [{ [v]: d5 }, "name"] };
     var j5 = { [v]: d5 };
-    var k5 = { [w]: [{ [x]: "sigv4", [y]: "us-east-1" }] };
-    var l3 = { [w]: [{ [x]: "sigv4", [y]: "cn-north-1" }] };
-    var m3 = { [w]: [{ [x]: "sigv4", [y]: "us-gov-west-1" }] };
-    var n3 = { [w]: [{ [x]: "sigv4", [y]: "us-iso-east-1" }] };
-    var o3 = { [w]: [{ [x]: "sigv4", [y]: "us-isob-east-1" }] };
-    var p3 = { [w]: [{ [x]: "sigv4", [y]: "eu-isoe-west-1" }] };
-    var q3 = { [w]: [{ [x]: "sigv4", [y]: "us-isof-south-1" }] };
-    var s2 = { [w]: [{ [x]: "sigv4", [y]: "eusc-de-east-1" }] };
-    var t = { [w]: [{ [x]: "sigv4", [y]: "{PartitionResult#implicitGlobalRegion}" }] };
+    var k5 = { [w]: [{ [x2]: "sigv4", [y]: "us-east-1" }] };
+    var l3 = { [w]: [{ [x2]: "sigv4", [y]: "cn-north-1" }] };
+    var m3 = { [w]: [{ [x2]: "sigv4", [y]: "us-gov-west-1" }] };
+    var n3 = { [w]: [{ [x2]: "sigv4", [y]: "us-iso-east-1" }] };
+    var o3 = { [w]: [{ [x2]: "sigv4", [y]: "us-isob-east-1" }] };
+    var p3 = { [w]: [{ [x2]: "sigv4", [y]: "eu-isoe-west-1" }] };
+    var q3 = { [w]: [{ [x2]: "sigv4", [y]: "us-isof-south-1" }] };
+    var s2 = { [w]: [{ [x2]: "sigv4", [y]: "eusc-de-east-1" }] };
+    var t = { [w]: [{ [x2]: "sigv4", [y]: "{PartitionResult#implicitGlobalRegion}" }] };
     var u = [{ [v]: "Region" }];
     var _data5 = {
       conditions: [
         [c5, [h5]],
         [c5, u],
         ["aws.partition", u, d5],
-        [e5, [i5, "aws"]],
-        [e5, [i5, "aws-cn"]],
-        [e5, [i5, "aws-us-gov"]],
-        [e5, [i5, "aws-iso"]],
+        [e5, [i6, "aws"]],
+        [e5, [i6, "aws-cn"]],
+        [e5, [i6, "aws-us-gov"]],
+        [e5, [i6, "aws-iso"]],
         [f5, [{ [v]: "UseFIPS" }, b5]],
         [f5, [{ [v]: "UseDualStack" }, b5]],
-        [e5, [i5, "aws-iso-b"]],
-        [e5, [i5, "aws-iso-e"]],
-        [e5, [i5, "aws-iso-f"]],
-        [e5, [i5, "aws-eusc"]],
+        [e5, [i6, "aws-iso-b"]],
+        [e5, [i6, "aws-iso-e"]],
+        [e5, [i6, "aws-iso-f"]],
+        [e5, [i6, "aws-eusc"]],
         [f5, [{ fn: g5, argv: [j5, "supportsDualStack"] }, b5]],
         [f5, [{ fn: g5, argv: [j5, "supportsFIPS"] }, b5]]
       ],
@@ -71232,20 +71232,20 @@ var T2, Crc32cJs;
 var init_Crc32cJs = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/crc/crc32c/Crc32cJs.js"() {
     T2 = new Uint32Array(256);
-    for (let i5 = 0; i5 < 256; ++i5) {
-      let c5 = i5;
+    for (let i6 = 0; i6 < 256; ++i6) {
+      let c5 = i6;
       for (let j5 = 0; j5 < 8; ++j5) {
         c5 = c5 & 1 ? 2197175160 ^ c5 >>> 1 : c5 >>> 1;
       }
-      T2[i5] = c5 >>> 0;
+      T2[i6] = c5 >>> 0;
     }
     Crc32cJs = class {
       digestLength = 4;
       crc = 4294967295;
       update(data) {
         let crc = this.crc;
-        for (let i5 = 0; i5 < data.length; ++i5) {
-          crc = crc >>> 8 ^ T2[(crc ^ data[i5]) & 255];
+        for (let i6 = 0; i6 < data.length; ++i6) {
+          crc = crc >>> 8 ^ T2[(crc ^ data[i6]) & 255];
         }
         this.crc = crc;
       }
@@ -71293,8 +71293,8 @@ var init_Crc64NvmeJs = __esm({
       const tables = new Array(sliceLength);
       for (let slice = 0; slice < sliceLength; slice++) {
         const table2 = new Array(512);
-        for (let i5 = 0; i5 < 256; i5++) {
-          let crc = BigInt(i5);
+        for (let i6 = 0; i6 < 256; i6++) {
+          let crc = BigInt(i6);
           for (let j5 = 0; j5 < 8 * (slice + 1); j5++) {
             if (crc & 1n) {
               crc = crc >> 1n ^ 0x9a6c9329ac4bc9b5n;
@@ -71302,8 +71302,8 @@ var init_Crc64NvmeJs = __esm({
               crc = crc >> 1n;
             }
           }
-          table2[i5 * 2] = Number(crc >> 32n & 0xffffffffn);
-          table2[i5 * 2 + 1] = Number(crc & 0xffffffffn);
+          table2[i6 * 2] = Number(crc >> 32n & 0xffffffffn);
+          table2[i6 * 2 + 1] = Number(crc & 0xffffffffn);
         }
         tables[slice] = new Uint32Array(table2);
       }
@@ -71324,27 +71324,27 @@ var init_Crc64NvmeJs = __esm({
       }
       update(data) {
         const len = data.length;
-        let i5 = 0;
+        let i6 = 0;
         let crc1 = this.c1;
         let crc2 = this.c2;
-        while (i5 + 8 <= len) {
-          const idx0 = ((crc2 ^ data[i5++]) & 255) << 1;
-          const idx1 = ((crc2 >>> 8 ^ data[i5++]) & 255) << 1;
-          const idx2 = ((crc2 >>> 16 ^ data[i5++]) & 255) << 1;
-          const idx3 = ((crc2 >>> 24 ^ data[i5++]) & 255) << 1;
-          const idx4 = ((crc1 ^ data[i5++]) & 255) << 1;
-          const idx5 = ((crc1 >>> 8 ^ data[i5++]) & 255) << 1;
-          const idx6 = ((crc1 >>> 16 ^ data[i5++]) & 255) << 1;
-          const idx7 = ((crc1 >>> 24 ^ data[i5++]) & 255) << 1;
+        while (i6 + 8 <= len) {
+          const idx0 = ((crc2 ^ data[i6++]) & 255) << 1;
+          const idx1 = ((crc2 >>> 8 ^ data[i6++]) & 255) << 1;
+          const idx2 = ((crc2 >>> 16 ^ data[i6++]) & 255) << 1;
+          const idx3 = ((crc2 >>> 24 ^ data[i6++]) & 255) << 1;
+          const idx4 = ((crc1 ^ data[i6++]) & 255) << 1;
+          const idx5 = ((crc1 >>> 8 ^ data[i6++]) & 255) << 1;
+          const idx6 = ((crc1 >>> 16 ^ data[i6++]) & 255) << 1;
+          const idx7 = ((crc1 >>> 24 ^ data[i6++]) & 255) << 1;
           crc1 = t7[idx0] ^ t6[idx1] ^ t5[idx2] ^ t4[idx3] ^ t3[idx4] ^ t2[idx5] ^ t1[idx6] ^ t0[idx7];
           crc2 = t7[idx0 + 1] ^ t6[idx1 + 1] ^ t5[idx2 + 1] ^ t4[idx3 + 1] ^ t3[idx4 + 1] ^ t2[idx5 + 1] ^ t1[idx6 + 1] ^ t0[idx7 + 1];
         }
-        while (i5 < len) {
-          const idx = ((crc2 ^ data[i5]) & 255) << 1;
+        while (i6 < len) {
+          const idx = ((crc2 ^ data[i6]) & 255) << 1;
           crc2 = (crc2 >>> 8 | (crc1 & 255) << 24) >>> 0;
           crc1 = crc1 >>> 8 ^ t0[idx];
           crc2 ^= t0[idx + 1];
-          ++i5;
+          ++i6;
         }
         this.c1 = crc1;
         this.c2 = crc2;
@@ -71645,13 +71645,13 @@ var init_getChecksumAlgorithmListForResponse = __esm({
     init_types3();
     getChecksumAlgorithmListForResponse = (responseAlgorithms = []) => {
       const validChecksumAlgorithms = [];
-      let i5 = PRIORITY_ORDER_ALGORITHMS.length;
+      let i6 = PRIORITY_ORDER_ALGORITHMS.length;
       for (const algorithm of responseAlgorithms) {
         const priority = PRIORITY_ORDER_ALGORITHMS.indexOf(algorithm);
         if (priority !== -1) {
           validChecksumAlgorithms[priority] = algorithm;
         } else {
-          validChecksumAlgorithms[i5++] = algorithm;
+          validChecksumAlgorithms[i6++] = algorithm;
         }
       }
       return validChecksumAlgorithms.filter(Boolean);
@@ -71949,13 +71949,13 @@ function regionRedirectMiddleware(clientConfig) {
   return (next, context3) => async (args) => {
     try {
       return await next(args);
-    } catch (err) {
+    } catch (err2) {
       if (clientConfig.followRegionRedirects) {
-        const statusCode = err?.$metadata?.httpStatusCode;
+        const statusCode = err2?.$metadata?.httpStatusCode;
         const isHeadBucket = context3.commandName === "HeadBucketCommand";
-        const bucketRegionHeader = err?.$response?.headers?.["x-amz-bucket-region"];
+        const bucketRegionHeader = err2?.$response?.headers?.["x-amz-bucket-region"];
         if (bucketRegionHeader) {
-          if (statusCode === 301 || statusCode === 400 && (err?.name === "IllegalLocationConstraintException" || isHeadBucket)) {
+          if (statusCode === 301 || statusCode === 400 && (err2?.name === "IllegalLocationConstraintException" || isHeadBucket)) {
             try {
               const actualRegion = bucketRegionHeader;
               context3.logger?.debug(`Redirecting from ${await clientConfig.region()} to ${actualRegion}`);
@@ -71968,7 +71968,7 @@ function regionRedirectMiddleware(clientConfig) {
           }
         }
       }
-      throw err;
+      throw err2;
     }
   };
 }
@@ -72362,12 +72362,12 @@ var init_throw_200_exceptions = __esm({
       const bodyBytes = await collectBody2(body, config);
       response.body = toStream(bodyBytes);
       if (bodyBytes.length === 0 && THROW_IF_EMPTY_BODY[context3.commandName]) {
-        const err = new Error("S3 aborted request");
-        err.$metadata = {
+        const err2 = new Error("S3 aborted request");
+        err2.$metadata = {
           httpStatusCode: 503
         };
-        err.name = "InternalError";
-        throw err;
+        err2.name = "InternalError";
+        throw err2;
       }
       const bodyStringTail = config.utf8Encoder(bodyBytes.subarray(bodyBytes.length - 16));
       if (bodyStringTail && bodyStringTail.endsWith("</Error>")) {
@@ -72471,9 +72471,9 @@ function validateBucketNameMiddleware({ bucketEndpoint }) {
   return (next) => async (args) => {
     const { input: { Bucket } } = args;
     if (!bucketEndpoint && typeof Bucket === "string" && !validate(Bucket) && Bucket.indexOf("/") >= 0) {
-      const err = new Error(`Bucket name shouldn't contain '/', received '${Bucket}'`);
-      err.name = "InvalidBucketName";
-      throw err;
+      const err2 = new Error(`Bucket name shouldn't contain '/', received '${Bucket}'`);
+      err2.name = "InvalidBucketName";
+      throw err2;
     }
     return next({ ...args });
   };
@@ -72573,12 +72573,12 @@ var init_bucketHostnameUtils = __esm({
     AWS_PARTITION_SUFFIX = "amazonaws.com";
     isBucketNameOptions = (options) => typeof options.bucketName === "string";
     isDnsCompatibleBucketName2 = (bucketName) => DOMAIN_PATTERN2.test(bucketName) && !IP_ADDRESS_PATTERN2.test(bucketName) && !DOTS_PATTERN2.test(bucketName);
-    getRegionalSuffix = (hostname) => {
-      const parts = hostname.match(S3_HOSTNAME_PATTERN2);
-      return [parts[4], hostname.replace(new RegExp(`^${parts[0]}`), "")];
+    getRegionalSuffix = (hostname2) => {
+      const parts = hostname2.match(S3_HOSTNAME_PATTERN2);
+      return [parts[4], hostname2.replace(new RegExp(`^${parts[0]}`), "")];
     };
-    getSuffix = (hostname) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname) ? ["us-east-1", AWS_PARTITION_SUFFIX] : getRegionalSuffix(hostname);
-    getSuffixForArnEndpoint = (hostname) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname) ? [hostname.replace(`.${AWS_PARTITION_SUFFIX}`, ""), AWS_PARTITION_SUFFIX] : getRegionalSuffix(hostname);
+    getSuffix = (hostname2) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname2) ? ["us-east-1", AWS_PARTITION_SUFFIX] : getRegionalSuffix(hostname2);
+    getSuffixForArnEndpoint = (hostname2) => S3_US_EAST_1_ALTNAME_PATTERN.test(hostname2) ? [hostname2.replace(`.${AWS_PARTITION_SUFFIX}`, ""), AWS_PARTITION_SUFFIX] : getRegionalSuffix(hostname2);
     validateArnEndpointOptions = (options) => {
       if (options.pathStyleEndpoint) {
         throw new Error("Path-style S3 endpoint is not supported when bucket is an ARN");
@@ -72801,7 +72801,7 @@ var init_bucketEndpointMiddleware = __esm({
           const useFipsEndpoint = await options.useFipsEndpoint();
           const { partition: partition2, signingRegion = clientRegion } = await options.regionInfoProvider(clientRegion, { useDualstackEndpoint, useFipsEndpoint }) || {};
           const useArnRegion = await options.useArnRegion();
-          const { hostname, bucketEndpoint, signingRegion: modifiedSigningRegion, signingService } = bucketHostname({
+          const { hostname: hostname2, bucketEndpoint, signingRegion: modifiedSigningRegion, signingService } = bucketHostname({
             bucketName: bucketArn,
             baseHostname: request2.hostname,
             accelerateEndpoint: options.useAccelerateEndpoint,
@@ -72822,13 +72822,13 @@ var init_bucketEndpointMiddleware = __esm({
           if (signingService && signingService !== "s3") {
             context3["signing_service"] = signingService;
           }
-          request2.hostname = hostname;
+          request2.hostname = hostname2;
           replaceBucketInPath = bucketEndpoint;
         } else {
           const clientRegion = await options.region();
           const dualstackEndpoint = await options.useDualstackEndpoint();
           const fipsEndpoint = await options.useFipsEndpoint();
-          const { hostname, bucketEndpoint } = bucketHostname({
+          const { hostname: hostname2, bucketEndpoint } = bucketHostname({
             bucketName,
             clientRegion,
             baseHostname: request2.hostname,
@@ -72839,7 +72839,7 @@ var init_bucketEndpointMiddleware = __esm({
             tlsCompatible: request2.protocol === "https:",
             isCustomEndpoint: options.isCustomEndpoint
           });
-          request2.hostname = hostname;
+          request2.hostname = hostname2;
           replaceBucketInPath = bucketEndpoint;
         }
         if (replaceBucketInPath) {
@@ -73154,9 +73154,9 @@ var init_Sha1Js = __esm({
           this.inner = new _Sha1Js();
           this.outer = new _Sha1Js();
           const pad = new Uint8Array(BLOCK2 * 2);
-          for (let i5 = 0; i5 < BLOCK2; ++i5) {
-            pad[i5] = 54 ^ key[i5];
-            pad[i5 + BLOCK2] = 92 ^ key[i5];
+          for (let i6 = 0; i6 < BLOCK2; ++i6) {
+            pad[i6] = 54 ^ key[i6];
+            pad[i6 + BLOCK2] = 92 ^ key[i6];
           }
           this.inner.update(pad.subarray(0, BLOCK2));
           this.outer.update(pad.subarray(BLOCK2));
@@ -73219,14 +73219,14 @@ var init_Sha1Js = __esm({
         const bitsLo = this.bytesHashed << 3;
         buffer[bufferLength++] = 128;
         if (bufferLength > BLOCK2 - 8) {
-          for (let i5 = bufferLength; i5 < BLOCK2; ++i5) {
-            buffer[i5] = 0;
+          for (let i6 = bufferLength; i6 < BLOCK2; ++i6) {
+            buffer[i6] = 0;
           }
           this.hashBufferWith(state2, buffer, 0);
           bufferLength = 0;
         }
-        for (let i5 = bufferLength; i5 < BLOCK2 - 8; ++i5) {
-          buffer[i5] = 0;
+        for (let i6 = bufferLength; i6 < BLOCK2 - 8; ++i6) {
+          buffer[i6] = 0;
         }
         const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK2);
         v.setUint32(BLOCK2 - 8, bitsHi, false);
@@ -73279,8 +73279,8 @@ var init_Sha1Js = __esm({
           w[t] = (data[offset + t * 4] & 255) << 24 | (data[offset + t * 4 + 1] & 255) << 16 | (data[offset + t * 4 + 2] & 255) << 8 | data[offset + t * 4 + 3] & 255;
         }
         for (let t = 16; t < 80; ++t) {
-          const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];
-          w[t] = x << 1 | x >>> 31;
+          const x2 = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];
+          w[t] = x2 << 1 | x2 >>> 31;
         }
         for (let t = 0; t < 80; ++t) {
           const r5 = t < 20 ? 0 : t < 40 ? 1 : t < 60 ? 2 : 3;
@@ -73443,11 +73443,11 @@ var init_Sha1WebCrypto = __esm({
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512Js.js
 function addInto(state2, slot, vh, vl) {
-  const i5 = slot * 2;
-  const lo = (state2[i5 + 1] >>> 0) + (vl >>> 0);
-  const hi = (state2[i5] >>> 0) + (vh >>> 0) + (lo > 4294967295 ? 1 : 0);
-  state2[i5] = hi >>> 0;
-  state2[i5 + 1] = lo >>> 0;
+  const i6 = slot * 2;
+  const lo = (state2[i6 + 1] >>> 0) + (vl >>> 0);
+  const hi = (state2[i6] >>> 0) + (vh >>> 0) + (lo > 4294967295 ? 1 : 0);
+  state2[i6] = hi >>> 0;
+  state2[i6 + 1] = lo >>> 0;
 }
 function rotrH(hi, lo, n3) {
   if (n3 < 32) {
@@ -73737,9 +73737,9 @@ var init_Sha512Js = __esm({
         this.inner = new _Sha512Js();
         this.outer = new _Sha512Js();
         const pad = new Uint8Array(BLOCK3 * 2);
-        for (let i5 = 0; i5 < BLOCK3; ++i5) {
-          pad[i5] = 54 ^ key[i5];
-          pad[i5 + BLOCK3] = 92 ^ key[i5];
+        for (let i6 = 0; i6 < BLOCK3; ++i6) {
+          pad[i6] = 54 ^ key[i6];
+          pad[i6 + BLOCK3] = 92 ^ key[i6];
         }
         this.inner.update(pad.subarray(0, BLOCK3));
         this.outer.update(pad.subarray(BLOCK3));
@@ -73753,14 +73753,14 @@ var init_Sha512Js = __esm({
         const bitsLo = bitsHashed >>> 0;
         buffer[bufferLength++] = 128;
         if (bufferLength > BLOCK3 - 16) {
-          for (let i5 = bufferLength; i5 < BLOCK3; ++i5) {
-            buffer[i5] = 0;
+          for (let i6 = bufferLength; i6 < BLOCK3; ++i6) {
+            buffer[i6] = 0;
           }
           this.hashBufferWith(state2, buffer);
           bufferLength = 0;
         }
-        for (let i5 = bufferLength; i5 < BLOCK3 - 8; ++i5) {
-          buffer[i5] = 0;
+        for (let i6 = bufferLength; i6 < BLOCK3 - 8; ++i6) {
+          buffer[i6] = 0;
         }
         const v = new DataView(buffer.buffer, buffer.byteOffset, BLOCK3);
         v.setUint32(BLOCK3 - 8, bitsHi, false);
@@ -73768,8 +73768,8 @@ var init_Sha512Js = __esm({
         this.hashBufferWith(state2, buffer);
         const out = new Uint8Array(DIGEST_LENGTH3);
         const dv = new DataView(out.buffer);
-        for (let i5 = 0; i5 < 16; ++i5) {
-          dv.setUint32(i5 * 4, state2[i5], false);
+        for (let i6 = 0; i6 < 16; ++i6) {
+          dv.setUint32(i6 * 4, state2[i6], false);
         }
         return out;
       }
@@ -73792,50 +73792,50 @@ var init_Sha512Js = __esm({
       hashBufferWith(state2, buffer) {
         const w = this.w ??= new Uint32Array(160);
         const v = new Uint32Array(16);
-        for (let i5 = 0; i5 < 16; ++i5) {
-          v[i5] = state2[i5];
+        for (let i6 = 0; i6 < 16; ++i6) {
+          v[i6] = state2[i6];
         }
-        for (let i5 = 0; i5 < 16; ++i5) {
-          const o3 = i5 * 8;
-          w[i5 * 2] = (buffer[o3] << 24 | buffer[o3 + 1] << 16 | buffer[o3 + 2] << 8 | buffer[o3 + 3]) >>> 0;
-          w[i5 * 2 + 1] = (buffer[o3 + 4] << 24 | buffer[o3 + 5] << 16 | buffer[o3 + 6] << 8 | buffer[o3 + 7]) >>> 0;
+        for (let i6 = 0; i6 < 16; ++i6) {
+          const o3 = i6 * 8;
+          w[i6 * 2] = (buffer[o3] << 24 | buffer[o3 + 1] << 16 | buffer[o3 + 2] << 8 | buffer[o3 + 3]) >>> 0;
+          w[i6 * 2 + 1] = (buffer[o3 + 4] << 24 | buffer[o3 + 5] << 16 | buffer[o3 + 6] << 8 | buffer[o3 + 7]) >>> 0;
         }
-        for (let i5 = 16; i5 < 80; ++i5) {
-          const g15h = w[(i5 - 15) * 2];
-          const g15l = w[(i5 - 15) * 2 + 1];
+        for (let i6 = 16; i6 < 80; ++i6) {
+          const g15h = w[(i6 - 15) * 2];
+          const g15l = w[(i6 - 15) * 2 + 1];
           const s0h = rotrH(g15h, g15l, 1) ^ rotrH(g15h, g15l, 8) ^ shrH(g15h, 7);
           const s0l = rotrL(g15h, g15l, 1) ^ rotrL(g15h, g15l, 8) ^ shrL(g15h, g15l, 7);
-          const g2h = w[(i5 - 2) * 2];
-          const g2l = w[(i5 - 2) * 2 + 1];
+          const g2h = w[(i6 - 2) * 2];
+          const g2l = w[(i6 - 2) * 2 + 1];
           const s1h = rotrH(g2h, g2l, 19) ^ rotrH(g2h, g2l, 61) ^ shrH(g2h, 6);
           const s1l = rotrL(g2h, g2l, 19) ^ rotrL(g2h, g2l, 61) ^ shrL(g2h, g2l, 6);
-          const w7h = w[(i5 - 7) * 2];
-          const w7l = w[(i5 - 7) * 2 + 1];
-          const w16h = w[(i5 - 16) * 2];
-          const w16l = w[(i5 - 16) * 2 + 1];
+          const w7h = w[(i6 - 7) * 2];
+          const w7l = w[(i6 - 7) * 2 + 1];
+          const w16h = w[(i6 - 16) * 2];
+          const w16l = w[(i6 - 16) * 2 + 1];
           let lo = (w16l >>> 0) + (s0l >>> 0);
           let hi = (w16h >>> 0) + (s0h >>> 0) + (lo > 4294967295 ? 1 : 0);
           lo = (lo >>> 0) + (w7l >>> 0);
           hi = (hi >>> 0) + (w7h >>> 0) + (lo > 4294967295 ? 1 : 0);
           lo = (lo >>> 0) + (s1l >>> 0);
           hi = (hi >>> 0) + (s1h >>> 0) + (lo > 4294967295 ? 1 : 0);
-          w[i5 * 2] = hi >>> 0;
-          w[i5 * 2 + 1] = lo >>> 0;
+          w[i6 * 2] = hi >>> 0;
+          w[i6 * 2 + 1] = lo >>> 0;
         }
-        let ah = v[0], al = v[1], bh = v[2], bl = v[3], ch = v[4], cl = v[5], dh = v[6], dl = v[7], eh = v[8], el = v[9], fh = v[10], fl = v[11], gh = v[12], gl = v[13], hh = v[14], hl = v[15];
-        for (let i5 = 0; i5 < 80; ++i5) {
+        let ah = v[0], al = v[1], bh = v[2], bl = v[3], ch = v[4], cl = v[5], dh = v[6], dl = v[7], eh = v[8], el = v[9], fh = v[10], fl2 = v[11], gh = v[12], gl = v[13], hh = v[14], hl = v[15];
+        for (let i6 = 0; i6 < 80; ++i6) {
           const s1h = rotrH(eh, el, 14) ^ rotrH(eh, el, 18) ^ rotrH(eh, el, 41);
           const s1l = rotrL(eh, el, 14) ^ rotrL(eh, el, 18) ^ rotrL(eh, el, 41);
           const chh = eh & fh ^ ~eh & gh;
-          const chl = el & fl ^ ~el & gl;
+          const chl = el & fl2 ^ ~el & gl;
           let t1l = (hl >>> 0) + (s1l >>> 0);
           let t1h = (hh >>> 0) + (s1h >>> 0) + (t1l > 4294967295 ? 1 : 0);
           t1l = (t1l >>> 0) + (chl >>> 0);
           t1h = (t1h >>> 0) + (chh >>> 0) + (t1l > 4294967295 ? 1 : 0);
-          t1l = (t1l >>> 0) + (K3[i5 * 2 + 1] >>> 0);
-          t1h = (t1h >>> 0) + (K3[i5 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
-          t1l = (t1l >>> 0) + (w[i5 * 2 + 1] >>> 0);
-          t1h = (t1h >>> 0) + (w[i5 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
+          t1l = (t1l >>> 0) + (K3[i6 * 2 + 1] >>> 0);
+          t1h = (t1h >>> 0) + (K3[i6 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
+          t1l = (t1l >>> 0) + (w[i6 * 2 + 1] >>> 0);
+          t1h = (t1h >>> 0) + (w[i6 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
           const s0h = rotrH(ah, al, 28) ^ rotrH(ah, al, 34) ^ rotrH(ah, al, 39);
           const s0l = rotrL(ah, al, 28) ^ rotrL(ah, al, 34) ^ rotrL(ah, al, 39);
           const majh = ah & bh ^ ah & ch ^ bh & ch;
@@ -73847,9 +73847,9 @@ var init_Sha512Js = __esm({
           hh = gh;
           hl = gl;
           gh = fh;
-          gl = fl;
+          gl = fl2;
           fh = eh;
-          fl = el;
+          fl2 = el;
           let el2 = (dl >>> 0) + (t1l >>> 0);
           let eh2 = (dh >>> 0) + (t1h >>> 0) + (el2 > 4294967295 ? 1 : 0);
           eh = eh2 >>> 0;
@@ -73870,7 +73870,7 @@ var init_Sha512Js = __esm({
         addInto(state2, 2, ch, cl);
         addInto(state2, 3, dh, dl);
         addInto(state2, 4, eh, el);
-        addInto(state2, 5, fh, fl);
+        addInto(state2, 5, fh, fl2);
         addInto(state2, 6, gh, gl);
         addInto(state2, 7, hh, hl);
       }
@@ -74099,12 +74099,12 @@ var require_dist_cjs17 = __commonJS({
     var f5 = "stringEquals";
     var g5 = "coalesce";
     var h5 = "substring";
-    var i5 = "";
+    var i6 = "";
     var j5 = "aws.partition";
     var k5 = "partitionResult";
     var l3 = "accessPointSuffix";
     var m3 = "regionPrefix";
-    var n3 = (n4) => "outpostId_ssa_" + n4 + i5;
+    var n3 = (n4) => "outpostId_ssa_" + n4 + i6;
     var o3 = "hardwareType";
     var p3 = "ite";
     var q3 = "isValidHostLabel";
@@ -74113,10 +74113,10 @@ var require_dist_cjs17 = __commonJS({
     var u = "url";
     var v = "getAttr";
     var w = "bucketArn";
-    var x = "--";
+    var x2 = "--";
     var y = "arnType";
     var z = "accesspoint";
-    var A = (n4) => "accessPointName_ssa_" + n4 + i5;
+    var A = (n4) => "accessPointName_ssa_" + n4 + i6;
     var B = "s3-object-lambda";
     var C = "s3-outposts";
     var D = "bucketPartition";
@@ -74171,8 +74171,8 @@ var require_dist_cjs17 = __commonJS({
         [e5, [U, b5]],
         [d5, aq],
         [d5, as],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 0, 6, b5] }, i5] }, "--x-s3"]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: at }, i5] }, "--xa-s3"]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 0, 6, b5] }, i6] }, "--x-s3"]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: at }, i6] }, "--xa-s3"]],
         [j5, ap, k5],
         [h5, at, l3],
         [f5, [{ [aw]: l3 }, "--op-s3"]],
@@ -74181,9 +74181,9 @@ var require_dist_cjs17 = __commonJS({
         [h5, [V, 49, 50, b5], o3],
         [e5, [{ [aw]: "ForcePathStyle" }, b5]],
         [f5, [W, "aws-cn"]],
-        [p3, [U, ".dualstack", i5], "_s3e_ds"],
+        [p3, [U, ".dualstack", i6], "_s3e_ds"],
         [q3, [{ [aw]: n3(2) }, c5]],
-        [p3, [T3, "-fips", i5], "_s3e_fips"],
+        [p3, [T3, "-fips", i6], "_s3e_fips"],
         [p3, [{ fn: g5, [ax]: [{ [aw]: "DisableS3ExpressSessionAuth" }, c5] }, s2, "sigv4-s3express"], "_s3e_auth"],
         [t, [V, c5]],
         ["parseURL", aq, u],
@@ -74192,36 +74192,36 @@ var require_dist_cjs17 = __commonJS({
         [f5, [{ fn: v, [ax]: [X, "scheme"] }, "http"]],
         [q3, [Y, c5]],
         ["aws.parseArn", as, w],
-        [v, [{ fn: "split", [ax]: [V, x, 0] }, "[-2]"], "s3expressAvailabilityZoneId"],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 0, 4, c5] }, i5] }, "arn:"]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 16, 18, b5] }, i5] }, x]],
+        [v, [{ fn: "split", [ax]: [V, x2, 0] }, "[-2]"], "s3expressAvailabilityZoneId"],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 0, 4, c5] }, i6] }, "arn:"]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 16, 18, b5] }, i6] }, x2]],
         [e5, [{ fn: v, [ax]: [X, "isIp"] }, b5]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 21, 23, b5] }, i5] }, x]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 27, 29, b5] }, i5] }, x]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 21, 23, b5] }, i6] }, x2]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 27, 29, b5] }, i6] }, x2]],
         [f5, [{ [aw]: m3 }, "beta"]],
         ["uriEncode", as, "uri_encoded_bucket"],
         [q3, [Y, b5]],
         [e5, [{ fn: g5, [ax]: [{ [aw]: "UseObjectLambdaEndpoint" }, c5] }, b5]],
         [v, [Z, "resourceId[0]"], y],
-        [f5, [aa, i5]],
+        [f5, [aa, i6]],
         [f5, [aa, z]],
         [v, au, A(1)],
-        [f5, [ab, i5]],
-        [f5, [ac, i5]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 14, 16, b5] }, i5] }, x]],
+        [f5, [ab, i6]],
+        [f5, [ac, i6]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 14, 16, b5] }, i6] }, x2]],
         [f5, [ad, "e"]],
         [f5, [ad, "o"]],
         [f5, [Y, "aws-global"]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 19, 21, b5] }, i5] }, x]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 19, 21, b5] }, i6] }, x2]],
         [f5, [ae, B]],
         [e5, [{ fn: g5, [ax]: [{ [aw]: "DisableAccessPoints" }, c5] }, b5]],
         [f5, [ae, C]],
         [j5, [ac], D],
         [q3, [ab, b5]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 26, 28, b5] }, i5] }, x]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 15, 17, b5] }, i5] }, x]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 26, 28, b5] }, i6] }, x2]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 15, 17, b5] }, i6] }, x2]],
         [v, [Z, "resourceId[4]"]],
-        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 20, 22, b5] }, i5] }, x]],
+        [f5, [{ fn: g5, [ax]: [{ fn: h5, [ax]: [V, 20, 22, b5] }, i6] }, x2]],
         [e5, [{ [aw]: "UseGlobalEndpoint" }, b5]],
         [f5, [Y, E]],
         [v, au, n3(1)],
@@ -74233,7 +74233,7 @@ var require_dist_cjs17 = __commonJS({
         [e5, [{ [aw]: "DisableMultiRegionAccessPoints" }, b5]],
         [q3, [ac, b5]],
         [f5, [{ fn: v, [ax]: [Z, "partition"] }, W]],
-        [f5, [af, i5]],
+        [f5, [af, i6]],
         [f5, [ae, H]],
         [q3, [af, c5]],
         [v, [Z, "resourceId[3]"], A(2)],
@@ -83845,7 +83845,7 @@ var require_dist_cjs18 = __commonJS({
     var f5 = "stringEquals";
     var g5 = "getAttr";
     var h5 = "us-east-1";
-    var i5 = "sigv4";
+    var i6 = "sigv4";
     var j5 = "sts";
     var k5 = "https://sts.{Region}.{PartitionResult#dnsSuffix}";
     var l3 = { [q3]: "Endpoint" };
@@ -83883,8 +83883,8 @@ var require_dist_cjs18 = __commonJS({
       ],
       results: [
         [a5],
-        ["https://sts.amazonaws.com", { authSchemes: [{ name: i5, signingName: j5, signingRegion: h5 }] }],
-        [k5, { authSchemes: [{ name: i5, signingName: j5, signingRegion: "{Region}" }] }],
+        ["https://sts.amazonaws.com", { authSchemes: [{ name: i6, signingName: j5, signingRegion: h5 }] }],
+        [k5, { authSchemes: [{ name: i6, signingName: j5, signingRegion: "{Region}" }] }],
         [a5, "Invalid Configuration: FIPS and custom endpoint are not supported"],
         [a5, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
         [l3, o3],
@@ -84422,7 +84422,7 @@ var require_dist_cjs18 = __commonJS({
     var _UI = "UserId";
     var _V2 = "Value";
     var _WIT2 = "WebIdentityToken";
-    var _a2 = "arn";
+    var _a3 = "arn";
     var _aKST2 = "accessKeySecretType";
     var _aQE2 = "awsQueryError";
     var _c5 = "client";
@@ -84774,7 +84774,7 @@ var require_dist_cjs18 = __commonJS({
       n05,
       _PDT2,
       0,
-      [_a2],
+      [_a3],
       [0]
     ];
     var ProvidedContext$2 = [
@@ -85506,8 +85506,8 @@ var require_light = __commonJS({
                 return null;
               }
             });
-            return (await Promise.all(promises3)).find(function(x) {
-              return x != null;
+            return (await Promise.all(promises3)).find(function(x2) {
+              return x2 != null;
             });
           } catch (error3) {
             e5 = error3;
@@ -85524,13 +85524,13 @@ var require_light = __commonJS({
       Events$1 = Events_1;
       Queues = class Queues {
         constructor(num_priorities) {
-          var i5;
+          var i6;
           this.Events = new Events$1(this);
           this._length = 0;
           this._lists = (function() {
             var j5, ref, results;
             results = [];
-            for (i5 = j5 = 1, ref = num_priorities; 1 <= ref ? j5 <= ref : j5 >= ref; i5 = 1 <= ref ? ++j5 : --j5) {
+            for (i6 = j5 = 1, ref = num_priorities; 1 <= ref ? j5 <= ref : j5 >= ref; i6 = 1 <= ref ? ++j5 : --j5) {
               results.push(new DLList$1((() => {
                 return this.incr();
               }), (() => {
@@ -85962,8 +85962,8 @@ var require_light = __commonJS({
           }
         }
         statusCounts() {
-          return this.counts.reduce(((acc, v, i5) => {
-            acc[this.status[i5]] = v;
+          return this.counts.reduce(((acc, v, i6) => {
+            acc[this.status[i6]] = v;
             return acc;
           }), {});
         }
@@ -86096,7 +86096,7 @@ var require_light = __commonJS({
             return Object.keys(this.instances);
           }
           async clusterKeys() {
-            var cursor2, end2, found, i5, k5, keys, len, next, start;
+            var cursor2, end2, found, i6, k5, keys, len, next, start;
             if (this.connection == null) {
               return this.Promise.resolve(this.keys());
             }
@@ -86107,8 +86107,8 @@ var require_light = __commonJS({
             while (cursor2 !== 0) {
               [next, found] = await this.connection.__runCommand__(["scan", cursor2 != null ? cursor2 : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
               cursor2 = ~~next;
-              for (i5 = 0, len = found.length; i5 < len; i5++) {
-                k5 = found[i5];
+              for (i6 = 0, len = found.length; i6 < len; i6++) {
+                k5 = found[i6];
                 keys.push(k5.slice(start, -end2));
               }
             }
@@ -86638,8 +86638,8 @@ var require_light = __commonJS({
 });
 
 // action/src/main.ts
-var import_node_fs12 = require("node:fs");
-var import_node_path16 = require("node:path");
+var import_node_fs14 = require("node:fs");
+var import_node_path18 = require("node:path");
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -86854,7 +86854,7 @@ var Summary = class {
       }
       try {
         yield access(pathFromEnv, import_fs.constants.R_OK | import_fs.constants.W_OK);
-      } catch (_a2) {
+      } catch (_a3) {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
       this._filePath = pathFromEnv;
@@ -87160,7 +87160,7 @@ var Context = class {
    * Hydrate the context from the environment
    */
   constructor() {
-    var _a2, _b, _c5;
+    var _a3, _b2, _c5;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
       if ((0, import_fs2.existsSync)(process.env.GITHUB_EVENT_PATH)) {
@@ -87180,8 +87180,8 @@ var Context = class {
     this.runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT, 10);
     this.runNumber = parseInt(process.env.GITHUB_RUN_NUMBER, 10);
     this.runId = parseInt(process.env.GITHUB_RUN_ID, 10);
-    this.apiUrl = (_a2 = process.env.GITHUB_API_URL) !== null && _a2 !== void 0 ? _a2 : `https://api.github.com`;
-    this.serverUrl = (_b = process.env.GITHUB_SERVER_URL) !== null && _b !== void 0 ? _b : `https://github.com`;
+    this.apiUrl = (_a3 = process.env.GITHUB_API_URL) !== null && _a3 !== void 0 ? _a3 : `https://api.github.com`;
+    this.serverUrl = (_b2 = process.env.GITHUB_SERVER_URL) !== null && _b2 !== void 0 ? _b2 : `https://github.com`;
     this.graphqlUrl = (_c5 = process.env.GITHUB_GRAPHQL_URL) !== null && _c5 !== void 0 ? _c5 : `https://api.github.com/graphql`;
   }
   get issue() {
@@ -87260,8 +87260,8 @@ function getApiBaseUrl() {
   return process.env["GITHUB_API_URL"] || "https://api.github.com";
 }
 function getUserAgentWithOrchestrationId(baseUserAgent) {
-  var _a2;
-  const orchId = (_a2 = process.env["ACTIONS_ORCHESTRATION_ID"]) === null || _a2 === void 0 ? void 0 : _a2.trim();
+  var _a3;
+  const orchId = (_a3 = process.env["ACTIONS_ORCHESTRATION_ID"]) === null || _a3 === void 0 ? void 0 : _a3.trim();
   if (orchId) {
     const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, "_");
     const tag = `actions_orchestration_id/${sanitizedId}`;
@@ -88157,8 +88157,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
       const isComplexObject = value !== null && typeof value === "object";
       if (isComplexObject) {
         const keys = Object.keys(value);
-        for (let i5 = keys.length - 1; i5 >= 0; i5--) {
-          stack.push({ parent: value, key: keys[i5], visited: false });
+        for (let i6 = keys.length - 1; i6 >= 0; i6--) {
+          stack.push({ parent: value, key: keys[i6], visited: false });
         }
       }
     } else {
@@ -88386,7 +88386,7 @@ async function getResponseData(response) {
     try {
       text2 = await response.text();
       return JSONParse(text2);
-    } catch (err) {
+    } catch (err2) {
       return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
@@ -88722,8 +88722,8 @@ var Octokit = class {
       this.auth = auth2;
     }
     const classConstructor = this.constructor;
-    for (let i5 = 0; i5 < classConstructor.plugins.length; ++i5) {
-      Object.assign(this, classConstructor.plugins[i5](this, options));
+    for (let i6 = 0; i6 < classConstructor.plugins.length; ++i6) {
+      Object.assign(this, classConstructor.plugins[i6](this, options));
     }
   }
   // assigned during constructor
@@ -91318,9 +91318,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 }
 
 // engine/changed-since.ts
-var import_node_child_process2 = require("node:child_process");
 var import_node_path4 = require("node:path");
-var import_node_util2 = require("node:util");
 
 // engine/config-loader.ts
 var import_node_fs = require("node:fs");
@@ -91348,31 +91346,36 @@ function doesNotMatch(pattern, requirement) {
     condition: (ref) => `!can(regex(${hclString(pattern)}, ${ref}))`
   };
 }
-function wholeNumberBetween(min, max, requirement) {
+function wholeNumberBetween(min, max2, requirement) {
   return {
     requirement,
-    test: (value) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
-    condition: (ref) => `floor(${ref}) == ${ref} && ${ref} >= ${min} && ${ref} <= ${max}`
+    test: (value) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max2,
+    condition: (ref) => `floor(${ref}) == ${ref} && ${ref} >= ${min} && ${ref} <= ${max2}`
   };
 }
-function atMostCharacters(max, requirement) {
+function atMostCharacters(max2, requirement) {
   return {
     requirement,
-    test: (value) => typeof value === "string" && [...value].length <= max,
-    condition: (ref) => `length(${ref}) <= ${max}`
+    test: (value) => typeof value === "string" && [...value].length <= max2,
+    condition: (ref) => `length(${ref}) <= ${max2}`
   };
 }
 var TAG_LIMITS = { count: 50, keyLength: 128, valueLength: 256 };
+var TAG_CHARACTERS = "^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$";
+var TAG_CHARACTER = /[\p{L}\p{Z}\p{N}_.:/=+@-]/u;
+function forbiddenTagCharacter(text2) {
+  return [...text2].find((character) => !TAG_CHARACTER.test(character));
+}
 var iamTags = {
-  requirement: `hold at most ${TAG_LIMITS.count} tags, with keys of 1 to ${TAG_LIMITS.keyLength} characters that do not begin with "aws:" and values of at most ${TAG_LIMITS.valueLength} characters`,
+  requirement: `hold at most ${TAG_LIMITS.count} tags, with keys of 1 to ${TAG_LIMITS.keyLength} characters that do not begin with "aws:" and values of at most ${TAG_LIMITS.valueLength} characters, both made of letters, digits, spaces and _ . : / = + - @`,
   test: (value) => {
     if (typeof value !== "object" || value === null) return false;
     const entries = Object.entries(value);
     return entries.length <= TAG_LIMITS.count && entries.every(
-      ([key, tagValue]) => key.length >= 1 && key.length <= TAG_LIMITS.keyLength && !key.toLowerCase().startsWith("aws:") && typeof tagValue === "string" && tagValue.length <= TAG_LIMITS.valueLength
+      ([key, tagValue]) => key.length >= 1 && key.length <= TAG_LIMITS.keyLength && !key.toLowerCase().startsWith("aws:") && typeof tagValue === "string" && tagValue.length <= TAG_LIMITS.valueLength && forbiddenTagCharacter(key) === void 0 && forbiddenTagCharacter(tagValue) === void 0
     );
   },
-  condition: (ref) => `length(${ref}) <= ${TAG_LIMITS.count} && alltrue([for key, value in ${ref} : length(key) >= 1 && length(key) <= ${TAG_LIMITS.keyLength} && !startswith(lower(key), "aws:") && length(value) <= ${TAG_LIMITS.valueLength}])`
+  condition: (ref) => `length(${ref}) <= ${TAG_LIMITS.count} && alltrue([for key, value in ${ref} : length(key) >= 1 && length(key) <= ${TAG_LIMITS.keyLength} && !startswith(lower(key), "aws:") && length(value) <= ${TAG_LIMITS.valueLength} && can(regex(${hclString(TAG_CHARACTERS)}, key)) && can(regex(${hclString(TAG_CHARACTERS)}, value))])`
 };
 
 // lib/module-inputs.ts
@@ -91987,6 +91990,7 @@ var REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 var ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 var EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 var ACCOUNT_ID = /^\d{12}$/;
+var TAG_CHARACTERS_ALLOWED = "tag keys and values may hold letters, digits, spaces and _ . : / = + - @";
 var REGISTRY_SOURCE = /^([a-z0-9.-]+\.[a-z]{2,}\/)?[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*\/[A-Za-z0-9][\w-]*(\/\/.+)?$/;
 var ConfigChecker = class {
   constructor(data, source, path, options, problems) {
@@ -92053,8 +92057,7 @@ var ConfigChecker = class {
     }
     const tags = { ...this.defaults.tags, ...entry.tags };
     const filledTags = fillValue(tags, values);
-    const tagRule = moduleInput("tags").rules[0];
-    if (isObject(filledTags) && !tagRule.test(filledTags)) add(entry.tags ? at("tags") : ["defaults", "tags"], `tags must ${tagRule.requirement}`);
+    this.checkTags(filledTags, entry, index, label);
     const inputs = this.resolveInputs(entry, index, variant, values, label);
     const backend = this.resolveBackend(values, label);
     if (!idOk || !roleArn || !backend || !inputs) return void 0;
@@ -92151,6 +92154,26 @@ var ConfigChecker = class {
     }
     return void 0;
   }
+  /**
+   * Tags as IAM takes them: each key and value with only the characters IAM allows (named, with the tag, where it is
+   * written), then the count and lengths of the whole set.
+   */
+  checkTags(tags, entry, index, label) {
+    if (!isObject(tags)) return;
+    const where = (key) => entry.tags && key in entry.tags ? ["accounts", index, "tags", key] : ["defaults", "tags", key];
+    const report2 = (path, message, at) => this.problems.add(path, message, { account: this.accountFor(path, label), at });
+    const checkable = Object.entries(tags).filter(([, value]) => typeof value !== "string" || unknownPlaceholders(value).length === 0);
+    let charactersOk = true;
+    for (const [key, value] of checkable) {
+      const inKey = forbiddenTagCharacter(key);
+      const inValue = typeof value === "string" ? forbiddenTagCharacter(value) : void 0;
+      if (inKey !== void 0) report2(where(key), `the tag key holds ${JSON.stringify(inKey)}, which IAM refuses: ${TAG_CHARACTERS_ALLOWED}`, "key");
+      if (inValue !== void 0) report2(where(key), `the tag value holds ${JSON.stringify(inValue)}, which IAM refuses: ${TAG_CHARACTERS_ALLOWED}`);
+      charactersOk &&= inKey === void 0 && inValue === void 0;
+    }
+    const rule = moduleInput("tags").rules[0];
+    if (charactersOk && !rule.test(Object.fromEntries(checkable))) report2(entry.tags ? ["accounts", index, "tags"] : ["defaults", "tags"], `tags must ${rule.requirement}`);
+  }
   /** Ids, names and state locations must each be unique: two accounts sharing a state would overwrite each other. */
   checkUnique(entries) {
     const seen = /* @__PURE__ */ new Map();
@@ -92160,13 +92183,18 @@ var ConfigChecker = class {
       const claims = [];
       if (typeof entry.id === "string") claims.push([`id ${entry.id}`, ["accounts", index, "id"], "id"]);
       const name = typeof entry.name === "string" ? entry.name : entry.id;
-      if (typeof name === "string") claims.push([`name ${name}`, ["accounts", index, entry.name ? "name" : "id"], "name"]);
+      if (typeof name === "string") claims.push([`name ${name.toLowerCase()}`, ["accounts", index, entry.name ? "name" : "id"], "name"]);
       for (const [claim, path, what] of claims) {
         const first = seen.get(claim);
-        if (first) {
-          const line = this.source.position(["accounts", first.index]).line;
-          this.problems.add(path, `duplicate ${what}: ${claim.split(" ")[1]} is already used by account ${first.label} (line ${line})`, { account: label });
-        } else seen.set(claim, { index, label });
+        if (!first) {
+          seen.set(claim, { index, label });
+          continue;
+        }
+        const line = this.source.position(["accounts", first.index]).line;
+        const value = what === "name" ? String(name) : claim.split(" ")[1];
+        const sameCase = what !== "name" || first.label === value;
+        const message = sameCase ? `duplicate ${what}: ${value} is already used by account ${first.label} (line ${line})` : `duplicate name: ${value} differs only in case from account ${first.label} (line ${line}); names are directory names, and a file system that ignores case would give both accounts one directory`;
+        this.problems.add(path, message, { account: label });
       }
     });
     this.checkStateLocations(entries);
@@ -92272,14 +92300,80 @@ function matrixFingerprint(accounts) {
   return sha256(lines.join("\n"));
 }
 
+// engine/git.ts
+var import_node_child_process = require("node:child_process");
+var import_node_util = require("node:util");
+var GIT_ENVIRONMENT = ["PATH", "HOME", "XDG_CONFIG_HOME", "LANG", "LC_ALL", "TMPDIR"];
+async function git(cwd, args) {
+  const env2 = Object.fromEntries(GIT_ENVIRONMENT.filter((name) => process.env[name] !== void 0).map((name) => [name, process.env[name]]));
+  return (await (0, import_node_util.promisify)(import_node_child_process.execFile)("git", [...args], { cwd, env: env2, maxBuffer: 64 * 1024 * 1024 })).stdout;
+}
+
 // engine/root-module.ts
 var import_node_path3 = require("node:path");
 
 // engine/terraform-setup.ts
-var import_node_child_process = require("node:child_process");
+var import_node_child_process2 = require("node:child_process");
 var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
-var import_node_util = require("node:util");
+var import_node_util2 = require("node:util");
+
+// engine/terraform-environment.ts
+var PASSED_NAMES = /* @__PURE__ */ new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  // Terraform's implicit provider mirrors live under the XDG data directory.
+  "XDG_DATA_HOME",
+  "XDG_CONFIG_HOME",
+  "XDG_CACHE_HOME",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  // Git module sources over SSH.
+  "SSH_AUTH_SOCK",
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "CHECKPOINT_DISABLE"
+]);
+var PASSED_TERRAFORM_NAMES = /* @__PURE__ */ new Set([
+  "TF_CLI_CONFIG_FILE",
+  "TF_PLUGIN_CACHE_DIR",
+  "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
+  "TF_REGISTRY_DISCOVERY_RETRY",
+  "TF_REGISTRY_CLIENT_TIMEOUT"
+]);
+var TERRAFORM_HOST_TOKEN = /^TF_TOKEN_/;
+var FORBIDDEN = [/^INPUT_/i, /^ACTIONS_/i, /^GITHUB_TOKEN$/i, /^GH_TOKEN$/i];
+var TERRAFORM_LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "json"];
+function forbiddenPassEnv(name) {
+  return FORBIDDEN.some((pattern) => pattern.test(name)) ? `${name} is a credential of the runner or the workflow and is never passed to Terraform` : void 0;
+}
+function terraformEnvironment(base, options = {}) {
+  const extra = new Set((options.passEnv ?? []).filter((name) => forbiddenPassEnv(name) === void 0));
+  const passed = (name) => name.startsWith("AWS_") || PASSED_NAMES.has(name) || PASSED_TERRAFORM_NAMES.has(name) || TERRAFORM_HOST_TOKEN.test(name) || extra.has(name);
+  const env2 = Object.fromEntries(Object.entries(base).filter(([name, value]) => value !== void 0 && passed(name)));
+  if (options.terraformLog) env2.TF_LOG = options.terraformLog.toUpperCase();
+  return env2;
+}
+function environmentSecrets(env2) {
+  const secret = (name) => ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"].includes(name) || TERRAFORM_HOST_TOKEN.test(name);
+  return Object.entries(env2).filter(([name, value]) => secret(name) && value !== void 0 && value !== "").map(([, value]) => value);
+}
+
+// engine/terraform-setup.ts
 var MINIMUM_TERRAFORM_VERSION = "1.10.0";
 function findTerraform(env2) {
   for (const dir of (env2.PATH ?? "").split(import_node_path2.delimiter).filter(Boolean)) {
@@ -92299,19 +92393,19 @@ function isExecutable(path) {
   }
 }
 function compareVersions(a5, b5) {
-  const [x, y] = [a5, b5].map((version2) => version2.split(/[.-]/).slice(0, 3).map(Number));
-  for (let i5 = 0; i5 < 3; i5 += 1) if (x[i5] !== y[i5]) return x[i5] - y[i5];
+  const [x2, y] = [a5, b5].map((version2) => version2.split(/[.-]/).slice(0, 3).map(Number));
+  for (let i6 = 0; i6 < 3; i6 += 1) if (x2[i6] !== y[i6]) return x2[i6] - y[i6];
   return 0;
 }
-async function prepareTerraform(workDir, baseEnv) {
+async function prepareTerraform(workDir, baseEnv, options = {}) {
   const { binary, bypassedWrapper } = findTerraform(baseEnv);
-  const { stdout } = await (0, import_node_util.promisify)(import_node_child_process.execFile)(binary, ["version", "-json"], { env: { ...baseEnv, CHECKPOINT_DISABLE: "1" } });
+  const allowed = terraformEnvironment(baseEnv, options);
+  const { stdout } = await (0, import_node_util2.promisify)(import_node_child_process2.execFile)(binary, ["version", "-json"], { env: { ...allowed, CHECKPOINT_DISABLE: "1" } });
   const version2 = String(JSON.parse(stdout).terraform_version);
   if (compareVersions(version2, MINIMUM_TERRAFORM_VERSION) < 0) {
     throw new Error(`Terraform ${version2} is too old: session-manager-role needs ${MINIMUM_TERRAFORM_VERSION} or later (S3-native state locking).`);
   }
-  (0, import_node_fs2.mkdirSync)(workDir, { recursive: true });
-  const env2 = { ...baseEnv, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? "1" };
+  const env2 = { ...allowed, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: baseEnv.CHECKPOINT_DISABLE ?? "1" };
   let cliConfig = "";
   const mirror = providerMirror(baseEnv);
   if (mirror) {
@@ -92417,7 +92511,6 @@ function moduleSource(account, workingDirectory) {
 }
 
 // engine/changed-since.ts
-var git = async (cwd, args) => (await (0, import_node_util2.promisify)(import_node_child_process2.execFile)("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 })).stdout;
 async function changedAccounts(config, ref, options) {
   const configDir = (0, import_node_path4.dirname)(config.path);
   const root5 = (await git(configDir, ["rev-parse", "--show-toplevel"])).trim();
@@ -92474,10 +92567,9 @@ async function moduleContentChanged(root5, commit, directory) {
 }
 
 // engine/matrix-run.ts
-var import_node_crypto13 = require("node:crypto");
-var import_node_fs10 = require("node:fs");
-var import_node_os3 = require("node:os");
-var import_node_path14 = require("node:path");
+var import_node_fs13 = require("node:fs");
+var import_node_os4 = require("node:os");
+var import_node_path17 = require("node:path");
 
 // node_modules/yocto-queue/index.js
 var Node2 = class {
@@ -92974,17 +93066,17 @@ var AccountRun = class {
   constructor(account, options) {
     this.account = account;
     this.options = options;
-    (0, import_node_fs3.mkdirSync)(options.directory, { recursive: true });
     this.logFile = (0, import_node_path5.join)(options.directory, `${options.command}.log`);
-    this.log = (0, import_node_fs3.createWriteStream)(this.logFile);
   }
   account;
   options;
   started = Date.now();
   phases = [];
+  warnings = [];
   abort = new AbortController();
-  log;
   logFile;
+  log;
+  currentPhase = "prepare";
   timedOut = false;
   plan;
   fingerprint;
@@ -92996,12 +93088,12 @@ var AccountRun = class {
     try {
       return await this.steps();
     } catch (error3) {
-      if (!(error3 instanceof StepFailure)) throw error3;
-      return this.result(error3.status, { error: { phase: error3.phase, message: error3.message } });
+      const failure = error3 instanceof StepFailure ? error3 : new StepFailure(this.currentPhase, "failed", error3 instanceof Error ? error3.message : String(error3));
+      return this.result(failure.status, { error: { phase: failure.phase, message: failure.message } });
     } finally {
       clearTimeout(timer);
       this.options.cancel.removeEventListener("abort", stop);
-      await new Promise((resolve4) => this.log.end(resolve4));
+      await this.closeLog();
     }
   }
   async steps() {
@@ -93019,13 +93111,8 @@ var AccountRun = class {
     if (this.options.command !== "apply") return this.result(hasChanges ? "changes" : "no_changes");
     if (!hasChanges) return this.result("no_changes");
     if (apply?.kind === "expect") {
-      const reviewed = apply.fingerprints.get(this.account.id);
-      if (reviewed === void 0) return this.result("refused", { reason: "it has changes that no reviewed plan showed: plan it in a pull request first" });
-      if (reviewed !== this.fingerprint) {
-        return this.result("refused", {
-          reason: `its plan differs from the reviewed one (reviewed ${reviewed.slice(0, 12)}, now ${this.fingerprint.slice(0, 12)}): plan and review again`
-        });
-      }
+      const refusal2 = refusalReason(apply.reviewed.get(this.account.id) ?? [], this.fingerprint);
+      if (refusal2) return this.result("refused", { reason: refusal2 });
     }
     return this.applyPlanFile();
   }
@@ -93037,10 +93124,18 @@ var AccountRun = class {
    */
   async applyPlanFile() {
     const lock = `-lock-timeout=${this.options.lockTimeout}`;
-    await this.phase("apply", () => this.terraform(["apply", "-json", "-input=false", lock, PLAN_FILE], "events"));
-    const refreshed = await this.phase("refresh", () => this.terraform(["refresh", "-json", "-input=false", lock], "events"));
-    const reported = refreshed.events.filter((event) => event.type === "outputs").pop();
-    return this.result("applied", { outputs: this.outputChanges(reported?.outputs ?? {}) });
+    const applied = await this.phase("apply", () => this.terraform(["apply", "-json", "-input=false", lock, PLAN_FILE], "events"));
+    let reported = lastOutputs(applied.events);
+    try {
+      const refreshed = await this.phase("refresh", () => this.terraform(["refresh", "-json", "-input=false", lock], "events"));
+      reported = lastOutputs(refreshed.events) ?? reported;
+    } catch (error3) {
+      const why = error3 instanceof Error ? error3.message.split("\n")[0] : String(error3);
+      this.warnings.push(
+        `The changes are applied and in the state, but the refresh after the apply did not finish (${why}). Until a refresh records the objects as AWS now has them, a plan may show differences that are not drift: run \`terraform refresh\` in ${this.options.directory}, or plan the account again.`
+      );
+    }
+    return this.result("applied", { outputs: this.outputChanges(reported ?? {}) });
   }
   /**
    * Plans and reads the plan. `terraform show -json` starts the provider again for its schema, a fifth of a plan's
@@ -93060,10 +93155,11 @@ var AccountRun = class {
   }
   /** Applies the plan file a `plan` run saved, after checking it is that run's file, unchanged. */
   async applySaved(apply) {
+    this.currentPhase = "apply";
     const expected = apply.fingerprints.get(this.account.id);
+    if (expected === void 0) throw new StepFailure("apply", "failed", `run ${apply.runId} has no plan for this account`);
     const meta = this.readPlanMeta();
     const planPath = (0, import_node_path5.join)(this.options.directory, PLAN_FILE);
-    if (expected === void 0) throw new StepFailure("apply", "failed", `run ${apply.runId} has no plan for this account`);
     if (!meta || meta.run_id !== apply.runId || meta.fingerprint !== expected || !(0, import_node_fs3.existsSync)(planPath) || sha256File(planPath) !== meta.sha256) {
       throw new StepFailure("apply", "failed", `the saved plan of run ${apply.runId} is missing or was replaced: plan again`);
     }
@@ -93071,8 +93167,11 @@ var AccountRun = class {
     this.plan = meta.plan;
     return this.applyPlanFile();
   }
+  /** The working directory, its root configuration and the log: what every later step needs. */
   prepare() {
     const { directory, providerLock } = this.options;
+    (0, import_node_fs3.mkdirSync)(directory, { recursive: true });
+    this.openLog();
     const configuration = rootConfiguration(this.account, directory);
     writeIfChanged((0, import_node_path5.join)(directory, "main.tf.json"), `${JSON.stringify(configuration, null, 2)}
 `);
@@ -93104,7 +93203,31 @@ var AccountRun = class {
   }
   readPlanMeta() {
     const path = (0, import_node_path5.join)(this.options.directory, PLAN_META_FILE);
-    return (0, import_node_fs3.existsSync)(path) ? JSON.parse((0, import_node_fs3.readFileSync)(path, "utf8")) : void 0;
+    if (!(0, import_node_fs3.existsSync)(path)) return void 0;
+    try {
+      return JSON.parse((0, import_node_fs3.readFileSync)(path, "utf8"));
+    } catch (error3) {
+      throw new StepFailure("apply", "failed", `the saved plan's metadata (${path}) cannot be read (${error3.message}): plan again`);
+    }
+  }
+  /**
+   * Opens the log now, so that a log that cannot be written fails this account at once with the reason; a write
+   * that fails later (a full disk) leaves a warning instead of ending the run.
+   */
+  openLog() {
+    const fd2 = (0, import_node_fs3.openSync)(this.logFile, "w");
+    this.log = (0, import_node_fs3.createWriteStream)(this.logFile, { fd: fd2 });
+    this.log.on("error", (error3) => {
+      if (!this.warnings.some((warning3) => warning3.startsWith("Its Terraform log"))) this.warnings.push(`Its Terraform log (${this.logFile}) could not be written completely: ${error3.message}.`);
+    });
+  }
+  async closeLog() {
+    const log = this.log;
+    if (!log || log.destroyed) return;
+    await new Promise((resolve4) => {
+      log.once("close", resolve4);
+      log.end();
+    });
   }
   /** The root outputs as the state holds them (no provider needed). */
   async stateOutputs() {
@@ -93119,6 +93242,7 @@ var AccountRun = class {
   }
   async phase(phase, step) {
     if (this.abort.signal.aborted) throw this.stopped(phase);
+    this.currentPhase = phase;
     const started = Date.now();
     this.options.onPhase(phase, "started");
     try {
@@ -93172,11 +93296,23 @@ var AccountRun = class {
       outputs: plan?.outputs ?? [],
       duration_ms: Date.now() - this.started,
       phases: this.phases,
-      log_file: this.logFile,
+      ...this.warnings.length > 0 ? { warnings: [...this.warnings] } : {},
+      ...this.options.configDigest ? { config_digest: this.options.configDigest } : {},
+      ...this.log ? { log_file: this.logFile } : {},
       ...extra
     };
   }
 };
+function lastOutputs(events) {
+  return events.filter((event) => event.type === "outputs").pop()?.outputs;
+}
+function refusalReason(reviews, fingerprint) {
+  if (reviews.length === 0) return "it has changes that no reviewed plan showed: plan it in a pull request first";
+  if (reviews.some((review) => review.fingerprint === fingerprint)) return void 0;
+  const seen = reviews.map((review) => `${review.source} reviewed ${review.fingerprint.slice(0, 12)}`).join(", ");
+  const one = reviews.length === 1;
+  return `its plan differs from the reviewed one${one ? "" : "s"} (${seen}; now ${fingerprint.slice(0, 12)}): plan and review again`;
+}
 function sha256File(path) {
   return (0, import_node_crypto2.createHash)("sha256").update((0, import_node_fs3.readFileSync)(path)).digest("hex");
 }
@@ -93375,6 +93511,55 @@ var AwsAccess = class {
   }
 };
 
+// engine/config-digest.ts
+var import_node_crypto10 = require("node:crypto");
+var import_node_fs8 = require("node:fs");
+var import_node_path12 = require("node:path");
+var sha2562 = (data) => (0, import_node_crypto10.createHash)("sha256").update(data).digest("hex");
+var NOT_CONTENT = /* @__PURE__ */ new Set([".terraform", ".git"]);
+function moduleContentDigest(directory) {
+  const hash = (0, import_node_crypto10.createHash)("sha256");
+  for (const file of filesBelow(directory)) {
+    const path = (0, import_node_path12.relative)(directory, file).split(import_node_path12.sep).join("/");
+    hash.update(`${path}\0${sha2562((0, import_node_fs8.readFileSync)(file))}
+`);
+  }
+  return hash.digest("hex");
+}
+function filesBelow(directory) {
+  return (0, import_node_fs8.readdirSync)(directory, { withFileTypes: true }).filter((entry) => !NOT_CONTENT.has(entry.name)).flatMap((entry) => {
+    const path = (0, import_node_path12.join)(directory, entry.name);
+    if (entry.isDirectory()) return filesBelow(path);
+    return entry.isFile() ? [path] : [];
+  }).sort();
+}
+var ConfigDigests = class {
+  modules = /* @__PURE__ */ new Map();
+  /** The effective configuration digest of one account. */
+  account(account) {
+    const local = account.module.localDirectory;
+    const configuration = rootConfiguration(account, (0, import_node_path12.dirname)(local ?? "/"));
+    const content = local === void 0 ? null : this.module(local);
+    return sha2562(canonicalJson({ configuration, module_content: content }));
+  }
+  /**
+   * The digest of a whole config: every account's id with its digest, in id order. Equal for every shard of one
+   * config, whichever accounts a shard runs.
+   */
+  config(config) {
+    const lines = config.accounts.map((account) => `${account.id} ${this.account(account)}`).sort();
+    return sha2562(lines.join("\n"));
+  }
+  module(directory) {
+    let digest4 = this.modules.get(directory);
+    if (digest4 === void 0) {
+      digest4 = moduleContentDigest(directory);
+      this.modules.set(directory, digest4);
+    }
+    return digest4;
+  }
+};
+
 // engine/drift-precheck.ts
 var import_node_crypto12 = require("node:crypto");
 
@@ -93416,9 +93601,9 @@ async function updateAccountRecord(objects, accountId, section, change) {
 }
 
 // engine/backend-objects.ts
-var import_node_crypto10 = require("node:crypto");
-var import_node_fs8 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_crypto11 = require("node:crypto");
+var import_node_fs9 = require("node:fs");
+var import_node_path13 = require("node:path");
 var import_client_s32 = __toESM(require_dist_cjs17());
 var RECORD_SUFFIX = ".session-manager-role.json";
 function backendObjects(backend, s3) {
@@ -93486,82 +93671,33 @@ var LocalObjects = class {
   }
   statePath;
   where(name) {
-    return { state: this.statePath, lock: (0, import_node_path12.join)((0, import_node_path12.dirname)(this.statePath), `.${(0, import_node_path12.basename)(this.statePath)}.lock.info`), record: `${this.statePath}${RECORD_SUFFIX}` }[name];
+    return { state: this.statePath, lock: (0, import_node_path13.join)((0, import_node_path13.dirname)(this.statePath), `.${(0, import_node_path13.basename)(this.statePath)}.lock.info`), record: `${this.statePath}${RECORD_SUFFIX}` }[name];
   }
   async read(name) {
     const path = this.where(name);
-    if (!(0, import_node_fs8.existsSync)(path)) return void 0;
-    const body = (0, import_node_fs8.readFileSync)(path);
-    return { body, etag: sha2562(body) };
+    if (!(0, import_node_fs9.existsSync)(path)) return void 0;
+    const body = (0, import_node_fs9.readFileSync)(path);
+    return { body, etag: sha2563(body) };
   }
   async exists(name) {
-    return (0, import_node_fs8.existsSync)(this.where(name));
+    return (0, import_node_fs9.existsSync)(this.where(name));
   }
   async write(name, body, expected) {
     const current = await this.read(name);
     if (current?.etag !== expected) return false;
     const path = this.where(name);
-    const partial = `${path}.${(0, import_node_crypto10.randomBytes)(4).toString("hex")}.tmp`;
-    (0, import_node_fs8.writeFileSync)(partial, body);
-    (0, import_node_fs8.renameSync)(partial, path);
+    const partial = `${path}.${(0, import_node_crypto11.randomBytes)(4).toString("hex")}.tmp`;
+    (0, import_node_fs9.writeFileSync)(partial, body);
+    (0, import_node_fs9.renameSync)(partial, path);
     return true;
   }
 };
-function sha2562(data) {
-  return (0, import_node_crypto10.createHash)("sha256").update(data).digest("hex");
+function sha2563(data) {
+  return (0, import_node_crypto11.createHash)("sha256").update(data).digest("hex");
 }
 function isStatus(error3, status) {
   return error3?.$metadata?.httpStatusCode === status;
 }
-
-// engine/config-digest.ts
-var import_node_crypto11 = require("node:crypto");
-var import_node_fs9 = require("node:fs");
-var import_node_path13 = require("node:path");
-var sha2563 = (data) => (0, import_node_crypto11.createHash)("sha256").update(data).digest("hex");
-var NOT_CONTENT = /* @__PURE__ */ new Set([".terraform", ".git"]);
-function moduleContentDigest(directory) {
-  const hash = (0, import_node_crypto11.createHash)("sha256");
-  for (const file of filesBelow(directory)) {
-    const path = (0, import_node_path13.relative)(directory, file).split(import_node_path13.sep).join("/");
-    hash.update(`${path}\0${sha2563((0, import_node_fs9.readFileSync)(file))}
-`);
-  }
-  return hash.digest("hex");
-}
-function filesBelow(directory) {
-  return (0, import_node_fs9.readdirSync)(directory, { withFileTypes: true }).filter((entry) => !NOT_CONTENT.has(entry.name)).flatMap((entry) => {
-    const path = (0, import_node_path13.join)(directory, entry.name);
-    if (entry.isDirectory()) return filesBelow(path);
-    return entry.isFile() ? [path] : [];
-  }).sort();
-}
-var ConfigDigests = class {
-  modules = /* @__PURE__ */ new Map();
-  /** The effective configuration digest of one account. */
-  account(account) {
-    const local = account.module.localDirectory;
-    const configuration = rootConfiguration(account, (0, import_node_path13.dirname)(local ?? "/"));
-    const content = local === void 0 ? null : this.module(local);
-    return sha2563(canonicalJson({ configuration, module_content: content }));
-  }
-  /**
-   * The digest of a whole config: every account's id with its digest, in id order. Equal for every shard of one
-   * config, whichever accounts a shard runs.
-   */
-  config(config) {
-    const lines = config.accounts.map((account) => `${account.id} ${this.account(account)}`).sort();
-    return sha2563(lines.join("\n"));
-  }
-  module(directory) {
-    let digest4 = this.modules.get(directory);
-    if (digest4 === void 0) {
-      digest4 = moduleContentDigest(directory);
-      this.modules.set(directory, digest4);
-    }
-    return digest4;
-  }
-};
 
 // engine/private/response-shapes.ts
 var COMPARED = "compared";
@@ -93987,11 +94123,11 @@ function readDifferences(recorded, observed) {
 }
 function changedFields(a5, b5) {
   const fields = (value) => typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
-  const [x, y] = [fields(a5), fields(b5)];
-  const names = [.../* @__PURE__ */ new Set([...Object.keys(x), ...Object.keys(y)])].sort();
-  const differing = names.filter((name) => canonicalJson(x[name]) !== canonicalJson(y[name]));
-  const wrapper = differing.length === 1 && names.length === 1 && typeof x[names[0]] === "object" && !Array.isArray(x[names[0]]);
-  return wrapper ? changedFields(x[names[0]], y[names[0]]) : differing;
+  const [x2, y] = [fields(a5), fields(b5)];
+  const names = [.../* @__PURE__ */ new Set([...Object.keys(x2), ...Object.keys(y)])].sort();
+  const differing = names.filter((name) => canonicalJson(x2[name]) !== canonicalJson(y[name]));
+  const wrapper = differing.length === 1 && names.length === 1 && typeof x2[names[0]] === "object" && !Array.isArray(x2[names[0]]);
+  return wrapper ? changedFields(x2[names[0]], y[names[0]]) : differing;
 }
 function stateOutputs(state2) {
   return Object.entries(state2.outputs ?? {}).map(([name, output]) => ({ name, action: "no-op", after: output.sensitive ? SENSITIVE : output.value })).sort((a5, b5) => a5.name.localeCompare(b5.name));
@@ -94035,7 +94171,7 @@ async function precheckedRun(account, options) {
     return verdict2;
   };
   const verdict = options.full ? { unchanged: false, reason: "a full check was asked for: Terraform plans every account" } : await options.checkSlot(check);
-  if (verdict.unchanged) return unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs);
+  if (verdict.unchanged) return { ...unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs), config_digest: options.configDigest };
   return options.terraformSlot(async () => {
     if (options.cancel.aborted) return options.terraform();
     const slotStarted = Date.now();
@@ -94078,21 +94214,17 @@ function unchangedAccount(account, converged, outputs, durationMs) {
 }
 
 // engine/result-assembly.ts
+function unplannedResult(account, status) {
+  return { id: account.id, name: account.name, variant: account.variant, region: account.region, status, counts: NO_CHANGES, changes: [], drift: [], outputs: [], duration_ms: 0, phases: [] };
+}
 function skippedResult(account, reason) {
-  return {
-    id: account.id,
-    name: account.name,
-    variant: account.variant,
-    region: account.region,
-    status: "skipped",
-    reason,
-    counts: NO_CHANGES,
-    changes: [],
-    drift: [],
-    outputs: [],
-    duration_ms: 0,
-    phases: []
-  };
+  return { ...unplannedResult(account, "skipped"), reason };
+}
+function failedResult(account, phase, message) {
+  return { ...unplannedResult(account, "failed"), error: { phase, message } };
+}
+function cancelledResult(account, message) {
+  return { ...unplannedResult(account, "cancelled"), error: { phase: "run", message } };
 }
 function assembleResult(command5, accounts, run2) {
   return {
@@ -94123,195 +94255,31 @@ function summarise(accounts) {
   };
 }
 
-// engine/shard.ts
-function parseShard(text2) {
-  const match = /^(\d+)\/(\d+)$/.exec(text2.trim());
-  const index = Number(match?.[1]);
-  const count2 = Number(match?.[2]);
-  if (!match || count2 < 1 || index < 1 || index > count2) {
-    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text2}")`);
-  }
-  return { index, count: count2 };
-}
-function shardAccounts(accounts, shard) {
-  const start = Math.floor((shard.index - 1) * accounts.length / shard.count);
-  const end2 = Math.floor(shard.index * accounts.length / shard.count);
-  return accounts.slice(start, end2);
-}
-
-// engine/matrix-run.ts
-var PRECHECK_PARALLELISM = 16;
-var HEARTBEAT_MS = 3e4;
+// engine/run-id.ts
+var import_node_crypto13 = require("node:crypto");
+var GITHUB_RUN_ID = /^(gh-\d+)-\d+$/;
 function defaultRunId(env2 = process.env) {
   if (env2.GITHUB_RUN_ID) return `gh-${env2.GITHUB_RUN_ID}-${env2.GITHUB_RUN_ATTEMPT ?? "1"}`;
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
   return `local-${stamp}-${(0, import_node_crypto13.randomBytes)(2).toString("hex")}`;
 }
-async function runMatrix(options) {
-  const startedAt = /* @__PURE__ */ new Date();
-  const workDir = (0, import_node_path14.resolve)(options.workDir);
-  const env2 = options.env ?? process.env;
-  const setup = await prepareTerraform(workDir, env2);
-  const parallelism = Math.max(1, options.parallelism ?? (0, import_node_os3.availableParallelism)());
-  const runId = options.runId ?? defaultRunId(env2);
-  const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
-  const skip = options.changes ? unchangedAccounts(options.config, options.changes) : /* @__PURE__ */ new Map();
-  const toRun = inShard.filter((account) => !skip.has(account.id));
-  const cancel = options.signal ?? new AbortController().signal;
-  const progress = options.onProgress ?? (() => void 0);
-  progress({ kind: "start", total: toRun.length, parallelism, terraform: setup });
-  const providerLock = toRun.length > 0 && !cancel.aborted ? await installProviders(setup, workDir, toRun[0]) : void 0;
-  const running = /* @__PURE__ */ new Map();
-  const heartbeat = setInterval(() => {
-    if (running.size === 0) return;
-    const now = Date.now();
-    progress({ kind: "heartbeat", running: [...running].map(([account, state2]) => ({ account, phase: state2.phase, elapsedMs: now - state2.started })) });
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
-  const limit = pLimit(parallelism);
-  const precheck = options.command === "apply" || !providerLock ? void 0 : new DriftPrecheck({
-    aws: new AwsAccess(setup.env, options.onSecret),
-    runId,
-    command: options.command,
-    terraformVersion: setup.version,
-    awsProviderVersion: lockedProviderVersion(providerLock),
-    maxAgeMs: options.maxAgeMs
-  });
-  const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
-  let done = 0;
-  const results = await Promise.all(
-    toRun.map(async (account) => {
-      const terraform = async () => {
-        const started = Date.now();
-        const runOptions = {
-          command: options.command,
-          setup,
-          directory: (0, import_node_path14.join)(workDir, "accounts", account.name),
-          runId,
-          providerLock,
-          lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 12e4) / 1e3)}s`,
-          timeoutMs: options.timeoutMs,
-          apply: options.apply,
-          cancel,
-          kill: options.kill,
-          onPhase: (phase, state2) => {
-            running.set(account, { phase, started });
-            progress({ kind: "phase", account, phase, state: state2, elapsedMs: Date.now() - started });
-          }
-        };
-        const result2 = await runAccount(account, runOptions);
-        running.delete(account);
-        return result2;
-      };
-      const result = precheck ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel }) : await limit(terraform);
-      done += 1;
-      progress({ kind: "account", result, done, total: toRun.length });
-      return result;
-    })
-  );
-  clearInterval(heartbeat);
-  const byId = new Map(results.map((result) => [result.id, result]));
-  const accounts = inShard.map((account) => byId.get(account.id) ?? skippedResult(account, skip.get(account.id) ?? "not selected"));
-  const finishedAt = /* @__PURE__ */ new Date();
-  return assembleResult(options.command, accounts, {
-    id: runId,
-    started_at: startedAt.toISOString(),
-    finished_at: finishedAt.toISOString(),
-    duration_ms: finishedAt.getTime() - startedAt.getTime(),
-    config: options.configLabel,
-    terraform_version: setup.version,
-    parallelism,
-    ...options.shard ? { shard: options.shard } : {},
-    ...options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}
-  });
-}
-async function installProviders(setup, workDir, sample) {
-  const directory = (0, import_node_path14.join)(workDir, "providers");
-  (0, import_node_fs10.mkdirSync)(directory, { recursive: true });
-  const constraint = sample.awsProviderVersion ? { version: sample.awsProviderVersion } : {};
-  const configuration = { terraform: { required_providers: { aws: { source: "hashicorp/aws", ...constraint } } } };
-  const changed = writeIfChanged((0, import_node_path14.join)(directory, "main.tf.json"), `${JSON.stringify(configuration, null, 2)}
-`);
-  const marker = (0, import_node_path14.join)(directory, ".installed");
-  const key = `${setup.version}
-${setup.cliConfig}`;
-  const lockFile = (0, import_node_path14.join)(directory, ".terraform.lock.hcl");
-  if (changed || !(0, import_node_fs10.existsSync)(lockFile) || !(0, import_node_fs10.existsSync)(marker) || (0, import_node_fs10.readFileSync)(marker, "utf8") !== key) {
-    const log = (0, import_node_fs10.createWriteStream)((0, import_node_path14.join)(directory, "init.log"));
-    const exit = await runTerraform({ binary: setup.binary, args: ["init", "-input=false", "-no-color", "-upgrade"], cwd: directory, env: setup.env, log });
-    await new Promise((done) => log.end(done));
-    if (exit.exitCode !== 0) throw new Error(`Installing the AWS provider failed:
-${errorExcerpt(exit)}`);
-    (0, import_node_fs10.writeFileSync)(marker, key);
-  }
-  return (0, import_node_fs10.readFileSync)(lockFile, "utf8");
+function runGroup(runId) {
+  return GITHUB_RUN_ID.exec(runId)?.[1] ?? runId;
 }
 
-// engine/merge.ts
-var MergeError = class extends Error {
-  constructor(problems) {
-    super(`cannot merge the shard results:
-${problems.map((problem) => `  - ${problem}`).join("\n")}`);
-    this.problems = problems;
-    this.name = "MergeError";
-  }
-  problems;
-};
-function mergeResults(results, config) {
-  const problems = [];
-  if (results.length === 0) throw new MergeError(["no results given"]);
-  const commands5 = new Set(results.map((result) => result.command));
-  if (commands5.size > 1) problems.push(`the results are of different commands: ${[...commands5].join(", ")}`);
-  const counts2 = new Set(results.map((result) => result.run.shard?.count));
-  if (results.some((result) => !result.run.shard)) problems.push("a result is not from a --shard run");
-  else if (counts2.size > 1) problems.push(`the results split the matrix differently: ${[...counts2].map((n3) => `${n3} shards`).join(", ")}`);
-  else {
-    const count2 = results[0].run.shard.count;
-    const indexes = results.map((result) => result.run.shard.index);
-    for (let index = 1; index <= count2; index += 1) {
-      const found = indexes.filter((candidate) => candidate === index).length;
-      if (found === 0) problems.push(`shard ${index}/${count2} is missing`);
-      if (found > 1) problems.push(`shard ${index}/${count2} is given ${found} times`);
-    }
-  }
-  const ordered = [...results].sort((a5, b5) => (a5.run.shard?.index ?? 0) - (b5.run.shard?.index ?? 0));
-  const accounts = ordered.flatMap((result) => result.accounts);
-  const seen = /* @__PURE__ */ new Map();
-  for (const account of accounts) seen.set(account.id, (seen.get(account.id) ?? 0) + 1);
-  for (const [id, times] of seen) if (times > 1) problems.push(`account ${id} is in ${times} results`);
-  for (const account of config?.accounts ?? []) {
-    if (!seen.has(account.id)) problems.push(`account ${account.name} (${account.id}) is in no result`);
-  }
-  const known = new Set(config?.accounts.map((account) => account.id));
-  if (config) {
-    for (const id of seen.keys()) if (!known.has(id)) problems.push(`account ${id} is not in ${config.path}`);
-  }
-  if (problems.length > 0) throw new MergeError(problems);
-  const order = new Map(config?.accounts.map((account) => [account.id, account.index]));
-  const sorted = config ? [...accounts].sort((a5, b5) => order.get(a5.id) - order.get(b5.id)) : accounts;
-  const started = Math.min(...results.map((result) => Date.parse(result.run.started_at)));
-  const finished = Math.max(...results.map((result) => Date.parse(result.run.finished_at)));
-  const first = ordered[0].run;
-  return assembleResult(ordered[0].command, sorted, {
-    id: first.id,
-    config: first.config,
-    terraform_version: first.terraform_version,
-    parallelism: first.parallelism,
-    ...first.changed_since ? { changed_since: first.changed_since } : {},
-    started_at: new Date(started).toISOString(),
-    finished_at: new Date(finished).toISOString(),
-    duration_ms: finished - started
-  });
-}
-
-// engine/result-file.ts
+// engine/run-journal.ts
 var import_node_fs11 = require("node:fs");
 var import_node_path15 = require("node:path");
+
+// engine/result-file.ts
+var import_node_fs10 = require("node:fs");
+var import_node_path14 = require("node:path");
 var import_ajv2 = __toESM(require_ajv());
 
 // engine/result-schema.ts
 var count = { type: "integer", minimum: 0 };
 var sha2564 = { type: "string", pattern: "^[0-9a-f]{64}$" };
+var gitCommit = { type: "string", pattern: "^[0-9a-f]{40,64}$" };
 var counts = {
   type: "object",
   additionalProperties: false,
@@ -94367,8 +94335,10 @@ function resultSchema() {
             type: "object",
             additionalProperties: false,
             required: ["ref", "commit"],
-            properties: { ref: { type: "string" }, commit: { type: "string", pattern: "^[0-9a-f]{40,64}$" } }
-          }
+            properties: { ref: { type: "string" }, commit: gitCommit }
+          },
+          commit: gitCommit,
+          config_digest: sha2564
         }
       },
       fingerprint: { ...sha2564, description: "Hash over every planned account's id and fingerprint." },
@@ -94462,6 +94432,8 @@ function resultSchema() {
               required: ["phase", "message"],
               properties: { phase: { type: "string" }, message: { type: "string" } }
             },
+            warnings: { type: "array", items: { type: "string" } },
+            config_digest: sha2564,
             log_file: { type: "string" },
             precheck: {
               type: "object",
@@ -94491,10 +94463,10 @@ function resultProblems(document) {
   return (validate2.errors ?? []).map((error3) => `${error3.instancePath || "(document)"} ${error3.message ?? "is not valid"}`);
 }
 function readResult(path) {
-  if (!(0, import_node_fs11.existsSync)(path)) throw new Error(`${path}: no such result file`);
+  if (!(0, import_node_fs10.existsSync)(path)) throw new Error(`${path}: no such result file`);
   let document;
   try {
-    document = JSON.parse((0, import_node_fs11.readFileSync)(path, "utf8"));
+    document = JSON.parse((0, import_node_fs10.readFileSync)(path, "utf8"));
   } catch (error3) {
     throw new Error(`${path}: not JSON (${error3.message})`);
   }
@@ -94506,9 +94478,563 @@ ${problems.map((p3) => `  - ${p3}`).join("\n")}`);
   return document;
 }
 function writeResult(path, result) {
-  (0, import_node_fs11.mkdirSync)((0, import_node_path15.dirname)(path), { recursive: true });
-  (0, import_node_fs11.writeFileSync)(path, `${JSON.stringify(result, null, 2)}
+  (0, import_node_fs10.mkdirSync)((0, import_node_path14.dirname)(path), { recursive: true });
+  (0, import_node_fs10.writeFileSync)(path, `${JSON.stringify(result, null, 2)}
 `);
+}
+
+// engine/run-journal.ts
+var JOURNAL_FILE = "journal.jsonl";
+var RESULT_FILE = "result.json";
+var JOURNAL_VERSION = 1;
+var RunJournal = class _RunJournal {
+  constructor(directory, header) {
+    this.directory = directory;
+    this.header = header;
+  }
+  directory;
+  header;
+  entries = /* @__PURE__ */ new Map();
+  fd;
+  /** Why the journal could not be written, if it could not: the run goes on, without a durable copy. */
+  problem;
+  /** Starts the journal of a run in its run directory. */
+  static start(directory, command5, run2, accounts) {
+    const journal = new _RunJournal(directory, {
+      journal: JOURNAL_VERSION,
+      command: command5,
+      run: run2,
+      accounts: accounts.map(({ id, name, variant, region }) => ({ id, name, variant, region }))
+    });
+    try {
+      journal.fd = (0, import_node_fs11.openSync)((0, import_node_path15.join)(directory, JOURNAL_FILE), "w", 384);
+    } catch (error3) {
+      journal.problem = error3.message;
+    }
+    journal.write(journal.header);
+    return journal;
+  }
+  /** Records a finished account, on disk before anything else happens. */
+  append(result) {
+    this.entries.set(result.id, result);
+    this.write({ account: result });
+  }
+  has(id) {
+    return this.entries.has(id);
+  }
+  /** The journal as its lines on disk tell it, read only; undefined when they hold no header of this version. */
+  static replay(directory, lines) {
+    const header = lines[0];
+    if (!header || !("journal" in header) || header.journal !== JOURNAL_VERSION) return void 0;
+    const journal = new _RunJournal(directory, header);
+    for (const line of lines) if ("account" in line) journal.entries.set(line.account.id, line.account);
+    return journal;
+  }
+  /**
+   * The result document from the journal: every account of the run in the config's order; one that has not finished
+   * (a run being stopped) is `cancelled` with `unfinished` as its message.
+   */
+  result(finishedAt, extra = {}, unfinished = "the run stopped before this account finished") {
+    const started = Date.parse(this.header.run.started_at);
+    const accounts = this.header.accounts.map((account) => this.entries.get(account.id) ?? cancelledResult(account, unfinished));
+    return assembleResult(this.header.command, accounts, {
+      ...this.header.run,
+      ...extra,
+      finished_at: finishedAt.toISOString(),
+      duration_ms: Math.max(0, finishedAt.getTime() - started)
+    });
+  }
+  /** Closes the journal with the run's end and writes the result document next to it. */
+  finish(result) {
+    this.write({ finished_at: result.run.finished_at });
+    if (this.fd !== void 0) (0, import_node_fs11.closeSync)(this.fd);
+    this.fd = void 0;
+    try {
+      writeResult((0, import_node_path15.join)(this.directory, RESULT_FILE), result);
+    } catch (error3) {
+      this.problem ??= error3.message;
+    }
+  }
+  write(line) {
+    if (this.fd === void 0) return;
+    try {
+      (0, import_node_fs11.writeSync)(this.fd, `${JSON.stringify(line)}
+`);
+      (0, import_node_fs11.fsyncSync)(this.fd);
+    } catch (error3) {
+      this.problem ??= error3.message;
+    }
+  }
+};
+function recoverRun(directory) {
+  if ((0, import_node_fs11.existsSync)((0, import_node_path15.join)(directory, RESULT_FILE))) return void 0;
+  const lines = journalLines(directory);
+  const journal = RunJournal.replay(directory, lines);
+  if (!journal || lines.some((line) => "finished_at" in line && !("journal" in line))) return void 0;
+  const result = journal.result(/* @__PURE__ */ new Date(), {}, "the run ended before this account finished (the process was killed or the machine stopped): its state lock may still be held");
+  const resultFile = (0, import_node_path15.join)(directory, RESULT_FILE);
+  writeResult(resultFile, result);
+  const finished = result.accounts.filter((account) => journal.has(account.id)).length;
+  return { runId: result.run.id || (0, import_node_path15.basename)(directory), command: result.command, finished, total: result.accounts.length, resultFile };
+}
+function resultSoFar(directory, unfinished) {
+  return RunJournal.replay(directory, journalLines(directory))?.result(/* @__PURE__ */ new Date(), {}, unfinished);
+}
+function journalLines(directory) {
+  const file = (0, import_node_path15.join)(directory, JOURNAL_FILE);
+  return (0, import_node_fs11.existsSync)(file) ? (0, import_node_fs11.readFileSync)(file, "utf8").split("\n").flatMap(parseLine) : [];
+}
+function parseLine(line) {
+  if (line.trim() === "") return [];
+  try {
+    return [JSON.parse(line)];
+  } catch {
+    return [];
+  }
+}
+
+// engine/shard.ts
+function parseShard(text2) {
+  const match = /^(\d+)\/(\d+)$/.exec(text2.trim());
+  const index = Number(match?.[1]);
+  const count2 = Number(match?.[2]);
+  if (!match || count2 < 1 || index < 1 || index > count2) {
+    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text2}")`);
+  }
+  return { index, count: count2 };
+}
+function shardAccounts(accounts, shard) {
+  const start = Math.floor((shard.index - 1) * accounts.length / shard.count);
+  const end2 = Math.floor(shard.index * accounts.length / shard.count);
+  return accounts.slice(start, end2);
+}
+
+// engine/work-directory.ts
+var import_node_fs12 = require("node:fs");
+var import_node_os3 = require("node:os");
+var import_node_path16 = require("node:path");
+var GITIGNORE = "# session-manager-role work directory: plans, state caches and logs that may hold secrets. Never commit it.\n*\n";
+var LOCK_FILE = "lock";
+var OWN_ENTRIES = /* @__PURE__ */ new Set([".gitignore", LOCK_FILE, "accounts", "providers", "plugin-cache", "terraform.rc", "runs"]);
+var RUNS_KEPT = 10;
+var WorkDirectoryError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "WorkDirectoryError";
+  }
+};
+var WorkDirectory = class _WorkDirectory {
+  constructor(path, owner) {
+    this.path = path;
+    this.owner = owner;
+  }
+  path;
+  owner;
+  released = false;
+  /**
+   * Creates (or takes) the work directory and locks it for this run. Refuses a directory that holds files of
+   * something else, and one locked by a run that is still alive; a lock left by a process that is gone (same host,
+   * no such process) is taken over, and `onNotice` says so.
+   */
+  static open(path, run2, onNotice = () => void 0) {
+    prepare(path);
+    const owner = { run_id: run2.runId, command: run2.command, pid: process.pid, host: (0, import_node_os3.hostname)(), started_at: (/* @__PURE__ */ new Date()).toISOString() };
+    const lock = (0, import_node_path16.join)(path, LOCK_FILE);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        const fd2 = (0, import_node_fs12.openSync)(lock, "wx", 384);
+        (0, import_node_fs12.writeFileSync)(fd2, `${JSON.stringify(owner)}
+`);
+        (0, import_node_fs12.closeSync)(fd2);
+        return new _WorkDirectory(path, owner);
+      } catch (error3) {
+        if (error3.code !== "EEXIST") throw error3;
+      }
+      const holder = readOwner(lock);
+      if (holder && !isGone(holder)) throw new WorkDirectoryError(busyMessage(path, holder));
+      onNotice(`${path} was locked by ${holder ? `run ${holder.run_id} (process ${holder.pid}, which is gone)` : "a run that left an unreadable lock"}: taking it over.`);
+      (0, import_node_fs12.rmSync)(lock, { force: true });
+    }
+    throw new WorkDirectoryError(`${path}: another run took the lock at the same time; try again.`);
+  }
+  /** The Terraform working directory of an account. */
+  accountDirectory(name) {
+    return (0, import_node_path16.join)(this.path, "accounts", name);
+  }
+  /** Where one run keeps its journal and result, created on first use. */
+  runDirectory(runId) {
+    const directory = runDirectory(this.path, runId);
+    (0, import_node_fs12.mkdirSync)(directory, { recursive: true, mode: 448 });
+    return directory;
+  }
+  /** Run directories other than the given one, oldest first. */
+  otherRuns(runId) {
+    const runs = (0, import_node_path16.join)(this.path, "runs");
+    if (!(0, import_node_fs12.existsSync)(runs)) return [];
+    return (0, import_node_fs12.readdirSync)(runs).filter((name) => name !== runId).map((name) => (0, import_node_path16.join)(runs, name)).sort((a5, b5) => (0, import_node_fs12.statSync)(a5).mtimeMs - (0, import_node_fs12.statSync)(b5).mtimeMs);
+  }
+  /** Removes the oldest run directories, keeping the last few. */
+  pruneRuns(runId) {
+    const others = this.otherRuns(runId);
+    for (const directory of others.slice(0, Math.max(0, others.length - (RUNS_KEPT - 1)))) (0, import_node_fs12.rmSync)(directory, { recursive: true, force: true });
+  }
+  /** Gives the directory up; a lock held by another run (taken over after ours was judged stale) is left alone. */
+  release() {
+    if (this.released) return;
+    this.released = true;
+    const lock = (0, import_node_path16.join)(this.path, LOCK_FILE);
+    const holder = readOwner(lock);
+    if (holder && holder.run_id === this.owner.run_id && holder.pid === this.owner.pid) (0, import_node_fs12.rmSync)(lock, { force: true });
+  }
+};
+function runDirectory(workDir, runId) {
+  return (0, import_node_path16.join)(workDir, "runs", runId);
+}
+function prepare(path) {
+  if (!(0, import_node_fs12.existsSync)(path)) (0, import_node_fs12.mkdirSync)(path, { recursive: true, mode: 448 });
+  if (!(0, import_node_fs12.statSync)(path).isDirectory()) throw new WorkDirectoryError(`${path} is not a directory: name a directory for the work files (--work-dir).`);
+  const ignore = (0, import_node_path16.join)(path, ".gitignore");
+  const ours = (0, import_node_fs12.existsSync)(ignore) && (0, import_node_fs12.readFileSync)(ignore, "utf8") === GITIGNORE;
+  if (!ours) {
+    const foreign = (0, import_node_fs12.readdirSync)(path).filter((entry) => !OWN_ENTRIES.has(entry));
+    if (foreign.length > 0) {
+      const listed = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, and ${foreign.length - 3} more` : "");
+      throw new WorkDirectoryError(`${path} holds files that are not session-manager-role's (${listed}): name an empty or new directory for the work files (--work-dir).`);
+    }
+    (0, import_node_fs12.writeFileSync)(ignore, GITIGNORE);
+  }
+  (0, import_node_fs12.chmodSync)(path, 448);
+}
+function readOwner(lock) {
+  try {
+    const owner = JSON.parse((0, import_node_fs12.readFileSync)(lock, "utf8"));
+    return typeof owner.run_id === "string" && typeof owner.pid === "number" ? owner : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isGone(owner) {
+  if (owner.host !== (0, import_node_os3.hostname)()) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error3) {
+    return error3.code === "ESRCH";
+  }
+}
+function busyMessage(path, holder) {
+  return `${path} is in use by run ${holder.run_id} (${holder.command}, process ${holder.pid} on ${holder.host}, since ${holder.started_at}). Two runs in one work directory would overwrite each other's plans: wait for it to finish, or give this run its own --work-dir. If that run is gone for good, delete ${(0, import_node_path16.join)(path, LOCK_FILE)}.`;
+}
+
+// engine/matrix-run.ts
+var PRECHECK_PARALLELISM = 16;
+var HEARTBEAT_MS = 3e4;
+async function runMatrix(options) {
+  const runId = options.runId ?? defaultRunId(options.env);
+  const progress = options.onProgress ?? (() => void 0);
+  const notice = (message) => progress({ kind: "notice", message });
+  const workDir = WorkDirectory.open((0, import_node_path17.resolve)(options.workDir), { runId, command: options.command }, notice);
+  try {
+    return await runLocked(options, workDir, runId, progress);
+  } finally {
+    workDir.release();
+  }
+}
+async function runLocked(options, workDir, runId, progress) {
+  const startedAt = /* @__PURE__ */ new Date();
+  const env2 = options.env ?? process.env;
+  for (const secret of environmentSecrets(env2)) options.onSecret?.(secret);
+  reportUnfinishedRuns(workDir, runId, progress);
+  if (options.terraform?.terraformLog) {
+    progress({ kind: "notice", message: `Terraform runs with TF_LOG=${options.terraform.terraformLog.toUpperCase()}: its debug output, in every account's log, can hold credentials and request signatures. Turn it off once you have what you need.` });
+  } else if (env2.TF_LOG) {
+    progress({ kind: "notice", message: "TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input)." });
+  }
+  const setup = await prepareTerraform(workDir.path, env2, options.terraform);
+  const parallelism = Math.max(1, options.parallelism ?? (0, import_node_os4.availableParallelism)());
+  const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
+  const skip = options.changes ? unchangedAccounts(options.config, options.changes) : /* @__PURE__ */ new Map();
+  const digests = new ConfigDigests();
+  const configDigest = digests.config(options.config);
+  const toRun = inShard.filter((account) => !skip.has(account.id));
+  const cancel = options.signal ?? new AbortController().signal;
+  const journal = RunJournal.start(workDir.runDirectory(runId), options.command, {
+    id: runId,
+    started_at: startedAt.toISOString(),
+    config: options.configLabel,
+    terraform_version: setup.version,
+    parallelism,
+    ...options.shard ? { shard: options.shard } : {},
+    ...options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {},
+    ...options.commit ? { commit: options.commit } : {},
+    config_digest: configDigest
+  }, inShard);
+  workDir.pruneRuns(runId);
+  if (journal.problem) progress({ kind: "notice", message: `The run's journal cannot be written (${journal.problem}): if the run is killed, what finished is not kept.` });
+  for (const account of inShard) {
+    if (skip.has(account.id)) journal.append({ ...skippedResult(account, skip.get(account.id)), config_digest: digests.account(account) });
+  }
+  progress({ kind: "start", total: toRun.length, parallelism, terraform: setup });
+  const providers = toRun.length > 0 && !cancel.aborted ? await installProviders(setup, workDir.path, toRun[0]).catch((error3) => error3) : void 0;
+  const running = /* @__PURE__ */ new Map();
+  const heartbeat = setInterval(() => {
+    if (running.size === 0) return;
+    const now = Date.now();
+    progress({ kind: "heartbeat", running: [...running].map(([account, state2]) => ({ account, phase: state2.phase, elapsedMs: now - state2.started })) });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const limit = pLimit(parallelism);
+  const precheck = options.command === "apply" || typeof providers !== "string" ? void 0 : new DriftPrecheck({
+    aws: new AwsAccess(setup.env, options.onSecret),
+    runId,
+    command: options.command,
+    terraformVersion: setup.version,
+    awsProviderVersion: lockedProviderVersion(providers),
+    maxAgeMs: options.maxAgeMs,
+    digests
+  });
+  const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
+  let done = 0;
+  await Promise.all(
+    toRun.map(async (account) => {
+      const configDigestOfAccount = digests.account(account);
+      const terraform = async () => {
+        const started = Date.now();
+        const runOptions = {
+          command: options.command,
+          setup,
+          directory: workDir.accountDirectory(account.name),
+          runId,
+          providerLock: typeof providers === "string" ? providers : void 0,
+          lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 12e4) / 1e3)}s`,
+          timeoutMs: options.timeoutMs,
+          apply: options.apply,
+          configDigest: configDigestOfAccount,
+          cancel,
+          kill: options.kill,
+          onPhase: (phase, state2) => {
+            running.set(account, { phase, started });
+            progress({ kind: "phase", account, phase, state: state2, elapsedMs: Date.now() - started });
+          }
+        };
+        const result3 = providers instanceof Error ? { ...failedResult(account, "init", providers.message), config_digest: configDigestOfAccount } : await runAccount(account, runOptions).catch((error3) => ({ ...failedResult(account, "run", error3 instanceof Error ? error3.message : String(error3)), config_digest: configDigestOfAccount }));
+        running.delete(account);
+        return result3;
+      };
+      const result2 = precheck ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel, configDigest: configDigestOfAccount }) : await limit(terraform);
+      journal.append(result2);
+      done += 1;
+      progress({ kind: "account", result: result2, done, total: toRun.length });
+    })
+  );
+  clearInterval(heartbeat);
+  if (journal.problem) progress({ kind: "notice", message: `The run's journal in ${journal.directory} is incomplete (${journal.problem}).` });
+  const result = journal.result(/* @__PURE__ */ new Date());
+  journal.finish(result);
+  return result;
+}
+function reportUnfinishedRuns(workDir, runId, progress) {
+  for (const directory of workDir.otherRuns(runId)) {
+    const unfinished = recoverRun(directory);
+    if (!unfinished) continue;
+    progress({
+      kind: "notice",
+      message: `Run ${unfinished.runId} (${unfinished.command}) in this work directory did not finish: ${unfinished.finished} of ${unfinished.total} accounts finished; the others may have left a state lock. Its result, with them as cancelled: ${unfinished.resultFile}`
+    });
+  }
+}
+async function installProviders(setup, workDir, sample) {
+  const directory = (0, import_node_path17.join)(workDir, "providers");
+  (0, import_node_fs13.mkdirSync)(directory, { recursive: true });
+  const constraint = sample.awsProviderVersion ? { version: sample.awsProviderVersion } : {};
+  const configuration = { terraform: { required_providers: { aws: { source: "hashicorp/aws", ...constraint } } } };
+  const changed = writeIfChanged((0, import_node_path17.join)(directory, "main.tf.json"), `${JSON.stringify(configuration, null, 2)}
+`);
+  const marker = (0, import_node_path17.join)(directory, ".installed");
+  const key = `${setup.version}
+${setup.cliConfig}`;
+  const lockFile = (0, import_node_path17.join)(directory, ".terraform.lock.hcl");
+  if (changed || !(0, import_node_fs13.existsSync)(lockFile) || !(0, import_node_fs13.existsSync)(marker) || (0, import_node_fs13.readFileSync)(marker, "utf8") !== key) {
+    const log = (0, import_node_fs13.createWriteStream)((0, import_node_path17.join)(directory, "init.log"));
+    const exit = await runTerraform({ binary: setup.binary, args: ["init", "-input=false", "-no-color", "-upgrade"], cwd: directory, env: setup.env, log });
+    await new Promise((done) => log.end(done));
+    if (exit.exitCode !== 0) throw new Error(`Installing the AWS provider failed:
+${errorExcerpt(exit)}`);
+    (0, import_node_fs13.writeFileSync)(marker, key);
+  }
+  return (0, import_node_fs13.readFileSync)(lockFile, "utf8");
+}
+
+// engine/merge.ts
+var MergeError = class extends Error {
+  constructor(problems) {
+    super(`cannot merge the shard results:
+${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.problems = problems;
+    this.name = "MergeError";
+  }
+  problems;
+};
+function mergeResults(results, config) {
+  const problems = [];
+  if (results.length === 0) throw new MergeError(["no results given"]);
+  const commands5 = new Set(results.map((result) => result.command));
+  if (commands5.size > 1) problems.push(`the results are of different commands: ${[...commands5].join(", ")}`);
+  const counts2 = new Set(results.map((result) => result.run.shard?.count));
+  if (results.some((result) => !result.run.shard)) problems.push("a result is not from a --shard run");
+  else if (counts2.size > 1) problems.push(`the results split the matrix differently: ${[...counts2].map((n3) => `${n3} shards`).join(", ")}`);
+  else {
+    const count2 = results[0].run.shard.count;
+    const indexes = results.map((result) => result.run.shard.index);
+    for (let index = 1; index <= count2; index += 1) {
+      const found = indexes.filter((candidate) => candidate === index).length;
+      if (found === 0) problems.push(`shard ${index}/${count2} is missing`);
+      if (found > 1) problems.push(`shard ${index}/${count2} is given ${found} times`);
+    }
+  }
+  const ordered = [...results].sort((a5, b5) => (a5.run.shard?.index ?? 0) - (b5.run.shard?.index ?? 0));
+  problems.push(...mismatches(ordered));
+  const accounts = ordered.flatMap((result) => result.accounts);
+  const seen = /* @__PURE__ */ new Map();
+  for (const account of accounts) seen.set(account.id, (seen.get(account.id) ?? 0) + 1);
+  for (const [id, times] of seen) if (times > 1) problems.push(`account ${id} is in ${times} results`);
+  for (const account of config?.accounts ?? []) {
+    if (!seen.has(account.id)) problems.push(`account ${account.name} (${account.id}) is in no result`);
+  }
+  const known = new Set(config?.accounts.map((account) => account.id));
+  if (config) {
+    for (const id of seen.keys()) if (!known.has(id)) problems.push(`account ${id} is not in ${config.path}`);
+  }
+  if (problems.length > 0) throw new MergeError(problems);
+  const order = new Map(config?.accounts.map((account) => [account.id, account.index]));
+  const sorted = config ? [...accounts].sort((a5, b5) => order.get(a5.id) - order.get(b5.id)) : accounts;
+  const started = Math.min(...results.map((result) => Date.parse(result.run.started_at)));
+  const finished = Math.max(...results.map((result) => Date.parse(result.run.finished_at)));
+  const latest = [...ordered].sort((a5, b5) => Date.parse(b5.run.finished_at) - Date.parse(a5.run.finished_at))[0].run;
+  const first = ordered[0].run;
+  return assembleResult(ordered[0].command, sorted, {
+    id: latest.id,
+    config: first.config,
+    terraform_version: first.terraform_version,
+    parallelism: first.parallelism,
+    ...first.changed_since ? { changed_since: first.changed_since } : {},
+    ...first.commit ? { commit: first.commit } : {},
+    ...first.config_digest ? { config_digest: first.config_digest } : {},
+    started_at: new Date(started).toISOString(),
+    finished_at: new Date(finished).toISOString(),
+    duration_ms: finished - started
+  });
+}
+function mismatches(results) {
+  const checks = [
+    ["runs", (result) => runGroup(result.run.id)],
+    ["commits", (result) => result.run.commit],
+    ["configs (config digests)", (result) => result.run.config_digest]
+  ];
+  return checks.flatMap(([what, value]) => {
+    const values = results.map((result) => value(result) ?? "(none recorded)");
+    if (new Set(values).size <= 1) return [];
+    const listed = results.map((result, index) => `${shardLabel(result)}: ${values[index]}`).join(", ");
+    return [`the shards are of different ${what}: ${listed}`];
+  });
+}
+function shardLabel(result) {
+  return result.run.shard ? `shard ${result.run.shard.index}/${result.run.shard.count}` : `run ${result.run.id}`;
+}
+
+// engine/review-record.ts
+var import_node_crypto14 = require("node:crypto");
+var import_ajv3 = __toESM(require_ajv());
+var REVIEW_RECORD_VERSION = 1;
+var ReviewRecordError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ReviewRecordError";
+  }
+};
+var sha256Pattern = "^[0-9a-f]{64}$";
+var validate3 = new import_ajv3.default({ allErrors: true, strict: false }).compile({
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "tool", "config", "commit", "run", "fingerprint", "accounts"],
+  properties: {
+    version: { const: REVIEW_RECORD_VERSION },
+    tool: { type: "object", required: ["name", "version"], properties: { name: { const: "session-manager-role" }, version: { type: "string" } } },
+    config: { type: "string", minLength: 1 },
+    config_digest: { type: "string", pattern: sha256Pattern },
+    commit: { type: "string", pattern: "^[0-9a-f]{40,64}$" },
+    run: { type: "string", minLength: 1 },
+    fingerprint: { type: "string", pattern: sha256Pattern },
+    accounts: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "name", "fingerprint"],
+        properties: {
+          id: { type: "string", pattern: "^\\d{12}$" },
+          name: { type: "string" },
+          fingerprint: { type: "string", pattern: sha256Pattern },
+          config_digest: { type: "string", pattern: sha256Pattern }
+        }
+      }
+    }
+  }
+});
+function reviewRecord(result, context3) {
+  if (result.command !== "plan") throw new ReviewRecordError(`a review record is made from a plan, not from a ${result.command}`);
+  return {
+    version: REVIEW_RECORD_VERSION,
+    tool: { name: "session-manager-role", version: TOOL_VERSION },
+    config: context3.config,
+    ...result.run.config_digest ? { config_digest: result.run.config_digest } : {},
+    commit: context3.commit,
+    run: result.run.id,
+    fingerprint: result.fingerprint,
+    accounts: result.accounts.flatMap(
+      (account) => account.fingerprint ? [{ id: account.id, name: account.name, fingerprint: account.fingerprint, ...account.config_digest ? { config_digest: account.config_digest } : {} }] : []
+    )
+  };
+}
+function serializeReviewRecord(record) {
+  const { accounts, ...head } = record;
+  const lines = accounts.map((account) => `    ${JSON.stringify(account)}`);
+  const headText = JSON.stringify(head, null, 2).replace(/\n}$/, "");
+  return `${headText},
+  "accounts": [
+${lines.join(",\n")}${lines.length > 0 ? "\n" : ""}  ]
+}
+`;
+}
+function reviewRecordDigest(text2) {
+  return (0, import_node_crypto14.createHash)("sha256").update(text2).digest("hex");
+}
+function parseReviewRecord(text2, source) {
+  let document;
+  try {
+    document = JSON.parse(text2);
+  } catch (error3) {
+    throw new ReviewRecordError(`${source} is not JSON (${error3.message})`);
+  }
+  const version2 = document?.version;
+  if (version2 !== REVIEW_RECORD_VERSION) throw new ReviewRecordError(`${source} is a review record of version ${JSON.stringify(version2)}; this release reads version ${REVIEW_RECORD_VERSION}`);
+  if (!validate3(document)) {
+    const problems = (validate3.errors ?? []).map((error3) => `${error3.instancePath || "(record)"} ${error3.message ?? "is not valid"}`);
+    throw new ReviewRecordError(`${source} is not a valid review record:
+${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+  return document;
+}
+function reviewedFingerprints(records) {
+  const reviewed = /* @__PURE__ */ new Map();
+  for (const { record, source } of records) {
+    for (const account of record.accounts) {
+      const plans = reviewed.get(account.id) ?? [];
+      plans.push({ fingerprint: account.fingerprint, source });
+      reviewed.set(account.id, plans);
+    }
+  }
+  return reviewed;
 }
 
 // report/private/format.ts
@@ -94567,7 +95093,7 @@ var Diff = class {
     return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
   }
   diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a2;
+    var _a3;
     const done = (value) => {
       value = this.postProcess(value, options);
       if (callback) {
@@ -94585,7 +95111,7 @@ var Diff = class {
     if (options.maxEditLength != null) {
       maxEditLength = Math.min(maxEditLength, options.maxEditLength);
     }
-    const maxExecutionTime = (_a2 = options.timeout) !== null && _a2 !== void 0 ? _a2 : Infinity;
+    const maxExecutionTime = (_a3 = options.timeout) !== null && _a3 !== void 0 ? _a3 : Infinity;
     const abortAfterTimestamp = Date.now() + maxExecutionTime;
     const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
     let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
@@ -94690,9 +95216,9 @@ var Diff = class {
   }
   removeEmpty(array) {
     const ret = [];
-    for (let i5 = 0; i5 < array.length; i5++) {
-      if (array[i5]) {
-        ret.push(array[i5]);
+    for (let i6 = 0; i6 < array.length; i6++) {
+      if (array[i6]) {
+        ret.push(array[i6]);
       }
     }
     return ret;
@@ -94731,8 +95257,8 @@ var Diff = class {
       if (!component.removed) {
         if (!component.added && this.useLongestToken) {
           let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i5) {
-            const oldValue = oldTokens[oldPos + i5];
+          value = value.map(function(value2, i6) {
+            const oldValue = oldTokens[oldPos + i6];
             return oldValue.length > value2.length ? oldValue : value2;
           });
           component.value = this.join(value);
@@ -94789,9 +95315,9 @@ function tokenize(value, options) {
   if (!linesAndNewlines[linesAndNewlines.length - 1]) {
     linesAndNewlines.pop();
   }
-  for (let i5 = 0; i5 < linesAndNewlines.length; i5++) {
-    const line = linesAndNewlines[i5];
-    if (i5 % 2 && !options.newlineIsToken) {
+  for (let i6 = 0; i6 < linesAndNewlines.length; i6++) {
+    const line = linesAndNewlines[i6];
+    if (i6 % 2 && !options.newlineIsToken) {
       retLines[retLines.length - 1] += line;
     } else {
       retLines.push(line);
@@ -94938,18 +95464,20 @@ function parseCommentData(body) {
   const end2 = body.indexOf(" -->", start);
   try {
     const data = JSON.parse(body.slice(start + `<!-- ${DATA_PREFIX}`.length, end2));
-    return data.version === 1 && typeof data.plans === "object" ? data : void 0;
+    return data.version === 2 && typeof data.commit === "string" ? data : void 0;
   } catch {
     return void 0;
   }
 }
-function reviewedFingerprints(data) {
-  return new Map(Object.entries(data.plans).flatMap(([fingerprint, ids]) => ids.map((id) => [id, fingerprint])));
-}
 function commentData(result, context3) {
-  const plans = {};
-  for (const account of result.accounts) if (account.fingerprint) (plans[account.fingerprint] ??= []).push(account.id);
-  return { version: 1, config: context3.config, commit: context3.commit, run: result.run.id, fingerprint: result.fingerprint, plans };
+  return {
+    version: 2,
+    config: context3.config,
+    commit: context3.commit,
+    run: result.run.id,
+    fingerprint: result.fingerprint,
+    ...context3.record ? { record_sha256: context3.record.sha256 } : {}
+  };
 }
 var STATUS_ICON = {
   no_changes: "\u2705",
@@ -95014,7 +95542,7 @@ function renderPlanComment(result, context3) {
   const limit = (context3.maxLength ?? GITHUB_BODY_LIMIT) - SAFETY_MARGIN;
   const headWith = (table2) => [commentMarker(context3.config), `### session-manager-role: Plan of ${inlineCode(context3.config)}`, statusLine(result, context3), destructiveCallout(result), table2].filter((part) => part !== void 0).join("\n\n");
   const where = context3.runUrl ? `the [job summary](${context3.runUrl})` : "the job summary";
-  const apply = `On merge, each account is applied only if its new plan has the fingerprint recorded in this comment (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.`;
+  const apply = context3.record ? `On merge, each account is applied only if its new plan has the fingerprint in the review record that this run keeps (artifact ${inlineCode(context3.record.artifact)}, SHA-256 ${inlineCode(shortFingerprint(context3.record.sha256))}; matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}); accounts whose plan differs are refused.` : `This run keeps no review record, so a merge applies none of these changes (matrix fingerprint ${inlineCode(shortFingerprint(result.fingerprint))}).`;
   const foot = (omitted) => [
     omitted > 0 ? `> [!NOTE]
 > The details of ${omitted} account${omitted === 1 ? "" : "s"} did not fit in this comment: see ${where}.` : void 0,
@@ -95447,10 +95975,14 @@ function httpStatus(error3) {
   const status = error3?.status;
   return typeof status === "number" ? status : void 0;
 }
+function isNetworkFailure(error3) {
+  return httpStatus(error3) === 500 && error3.response === void 0;
+}
 function describeFailure(what, error3) {
   const status = httpStatus(error3);
-  const reason = status === 403 || status === 401 ? "the token may not write here (a pull request from a fork gets a read-only token), or GitHub refused it" : status === 422 ? "GitHub rejected the content" : status !== void 0 && status >= 500 ? "GitHub had a server error, and retries did not help" : "the request failed";
   const message = error3 instanceof Error ? error3.message.split("\n")[0] : String(error3);
+  if (isNetworkFailure(error3)) return `Could not ${what}: the GitHub API could not be reached, and retries did not help (network error: ${message}).`;
+  const reason = status === 403 || status === 401 ? "the token may not write here (a pull request from a fork gets a read-only token), or GitHub refused it" : status === 422 ? "GitHub rejected the content" : status !== void 0 && status >= 500 ? "GitHub had a server error, and retries did not help" : "the request failed";
   return `Could not ${what}: ${reason} (${status ?? "no status"}: ${message}).`;
 }
 
@@ -95522,6 +96054,8 @@ var ProgressLines = class {
         return this.stamp(`${event.result.name}  ${outcome(event.result)} in ${formatSeconds(event.result.duration_ms)} (${event.done}/${event.total} done)`);
       case "heartbeat":
         return this.stamp(`still running: ${event.running.map((entry) => `${entry.account.name} (${entry.phase}, ${formatSeconds(entry.elapsedMs)})`).join(", ")}`);
+      case "notice":
+        return this.stamp(`note: ${event.message}`);
     }
   }
   stamp(text2) {
@@ -95619,6 +96153,15 @@ function readInputs(input) {
   const results = input("results").split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command5 === "report" && results.length === 0) problems.push("results must name the shard result files (or folders holding them) for command report");
   if (command5 === "drift" && optional("changed-since")) problems.push("changed-since does not apply to drift: a drift check always covers every account");
+  const terraformLog = optional("terraform-log")?.toLowerCase();
+  if (terraformLog !== void 0 && !TERRAFORM_LOG_LEVELS.includes(terraformLog)) {
+    problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(", ")} (got "${terraformLog}")`);
+  }
+  const passEnv = input("pass-env").split(/[\n,]/).map((name) => name.trim()).filter(Boolean);
+  for (const name of passEnv) {
+    const problem = forbiddenPassEnv(name);
+    if (problem) problems.push(`pass-env: ${problem}`);
+  }
   const inputs = {
     command: command5,
     config: text2("config") || "session-manager-role.yml",
@@ -95628,11 +96171,14 @@ function readInputs(input) {
     changedSince: optional("changed-since"),
     comment: oneOf(problems, "comment", text2("comment") || "update", ["update", "recreate", "off"]),
     commentAuthor: text2("comment-author") || "github-actions[bot]",
+    planWorkflow: text2("plan-workflow") || "session-manager-role-plan.yml",
     failOnDrift,
     driftIssue: oneOf(problems, "drift-issue", text2("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
     driftIssueLabel: text2("drift-issue-label") || "session-manager-role-drift",
     timeoutMs: duration("timeout"),
     lockTimeoutMs: duration("lock-timeout"),
+    terraformLog,
+    passEnv,
     results,
     resultPath: optional("result-path"),
     full,
@@ -95672,43 +96218,573 @@ async function postPlanComment(octokit, pullRequest, options) {
   return posted;
 }
 
-// action/src/reviewed-plan.ts
-async function findReviewedPlan(octokit, repository, commit, options) {
+// action/src/review-lookup.ts
+var import_node_crypto15 = require("node:crypto");
+
+// node_modules/fflate/esm/index.mjs
+var import_module = require("module");
+var require2 = (0, import_module.createRequire)("/");
+var _a2;
+var Worker;
+var isMarkedAsUntransferable;
+try {
+  _a2 = require2("worker_threads"), Worker = _a2.Worker, isMarkedAsUntransferable = _a2.isMarkedAsUntransferable;
+} catch (e5) {
+}
+var u8 = Uint8Array;
+var u16 = Uint16Array;
+var i32 = Int32Array;
+var fleb = new u8([
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  0,
+  /* unused */
+  0,
+  0,
+  /* impossible */
+  0
+]);
+var fdeb = new u8([
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  2,
+  2,
+  3,
+  3,
+  4,
+  4,
+  5,
+  5,
+  6,
+  6,
+  7,
+  7,
+  8,
+  8,
+  9,
+  9,
+  10,
+  10,
+  11,
+  11,
+  12,
+  12,
+  13,
+  13,
+  /* unused */
+  0,
+  0
+]);
+var clim = new u8([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+var freb = function(eb, start) {
+  var b5 = new u16(31);
+  for (var i6 = 0; i6 < 31; ++i6) {
+    b5[i6] = start += 1 << eb[i6 - 1];
+  }
+  var r5 = new i32(b5[30]);
+  for (var i6 = 1; i6 < 30; ++i6) {
+    for (var j5 = b5[i6]; j5 < b5[i6 + 1]; ++j5) {
+      r5[j5] = j5 - b5[i6] << 5 | i6;
+    }
+  }
+  return { b: b5, r: r5 };
+};
+var _a2 = freb(fleb, 2);
+var fl = _a2.b;
+var revfl = _a2.r;
+fl[28] = 258, revfl[258] = 28;
+var _b = freb(fdeb, 0);
+var fd = _b.b;
+var revfd = _b.r;
+var rev = new u16(32768);
+for (i5 = 0; i5 < 32768; ++i5) {
+  x = (i5 & 43690) >> 1 | (i5 & 21845) << 1;
+  x = (x & 52428) >> 2 | (x & 13107) << 2;
+  x = (x & 61680) >> 4 | (x & 3855) << 4;
+  rev[i5] = ((x & 65280) >> 8 | (x & 255) << 8) >> 1;
+}
+var x;
+var i5;
+var hMap = (function(cd, mb, r5) {
+  var s2 = cd.length;
+  var i6 = 0;
+  var l3 = new u16(mb);
+  for (; i6 < s2; ++i6) {
+    if (cd[i6])
+      ++l3[cd[i6] - 1];
+  }
+  var le = new u16(mb);
+  for (i6 = 1; i6 < mb; ++i6) {
+    le[i6] = le[i6 - 1] + l3[i6 - 1] << 1;
+  }
+  var co;
+  if (r5) {
+    co = new u16(1 << mb);
+    var rvb = 15 - mb;
+    for (i6 = 0; i6 < s2; ++i6) {
+      if (cd[i6]) {
+        var sv = i6 << 4 | cd[i6];
+        var r_1 = mb - cd[i6];
+        var v = le[cd[i6] - 1]++ << r_1;
+        for (var m3 = v | (1 << r_1) - 1; v <= m3; ++v) {
+          co[rev[v] >> rvb] = sv;
+        }
+      }
+    }
+  } else {
+    co = new u16(s2);
+    for (i6 = 0; i6 < s2; ++i6) {
+      if (cd[i6]) {
+        co[i6] = rev[le[cd[i6] - 1]++] >> 15 - cd[i6];
+      }
+    }
+  }
+  return co;
+});
+var flt = new u8(288);
+for (i5 = 0; i5 < 144; ++i5)
+  flt[i5] = 8;
+var i5;
+for (i5 = 144; i5 < 256; ++i5)
+  flt[i5] = 9;
+var i5;
+for (i5 = 256; i5 < 280; ++i5)
+  flt[i5] = 7;
+var i5;
+for (i5 = 280; i5 < 288; ++i5)
+  flt[i5] = 8;
+var i5;
+var fdt = new u8(32);
+for (i5 = 0; i5 < 32; ++i5)
+  fdt[i5] = 5;
+var i5;
+var flrm = /* @__PURE__ */ hMap(flt, 9, 1);
+var fdrm = /* @__PURE__ */ hMap(fdt, 5, 1);
+var max = function(a5) {
+  var m3 = a5[0];
+  for (var i6 = 1; i6 < a5.length; ++i6) {
+    if (a5[i6] > m3)
+      m3 = a5[i6];
+  }
+  return m3;
+};
+var bits = function(d5, p3, m3) {
+  var o3 = p3 / 8 | 0;
+  return (d5[o3] | d5[o3 + 1] << 8) >> (p3 & 7) & m3;
+};
+var bits16 = function(d5, p3) {
+  var o3 = p3 / 8 | 0;
+  return (d5[o3] | d5[o3 + 1] << 8 | d5[o3 + 2] << 16) >> (p3 & 7);
+};
+var shft = function(p3) {
+  return (p3 + 7) / 8 | 0;
+};
+var slc = function(v, s2, e5) {
+  if (s2 == null || s2 < 0)
+    s2 = 0;
+  if (e5 == null || e5 > v.length)
+    e5 = v.length;
+  return new u8(v.subarray(s2, e5));
+};
+var ec = [
+  "unexpected EOF",
+  "invalid block type",
+  "invalid length/literal",
+  "invalid distance",
+  "stream finished",
+  "no stream handler",
+  ,
+  // determined by compression function
+  "no callback",
+  "invalid UTF-8 data",
+  "extra field too long",
+  "date not in range 1980-2099",
+  "filename too long",
+  "stream finishing",
+  "invalid zip data"
+  // determined by unknown compression method
+];
+var err = function(ind, msg, nt) {
+  var e5 = new Error(msg || ec[ind]);
+  e5.code = ind;
+  if (Error.captureStackTrace)
+    Error.captureStackTrace(e5, err);
+  if (!nt)
+    throw e5;
+  return e5;
+};
+var inflt = function(dat, st, buf2, dict) {
+  var sl = dat.length, dl = dict ? dict.length : 0;
+  if (!sl || st.f && !st.l)
+    return buf2 || new u8(0);
+  var noBuf = !buf2;
+  var resize = noBuf || st.i != 2;
+  var noSt = st.i;
+  if (noBuf)
+    buf2 = new u8(sl * 3);
+  var cbuf = function(l4) {
+    var bl = buf2.length;
+    if (l4 > bl) {
+      var nbuf = new u8(Math.max(bl * 2, l4));
+      nbuf.set(buf2);
+      buf2 = nbuf;
+    }
+  };
+  var final = st.f || 0, pos2 = st.p || 0, bt = st.b || 0, lm = st.l, dm = st.d, lbt = st.m, dbt = st.n;
+  var tbts = sl * 8;
+  do {
+    if (!lm) {
+      final = bits(dat, pos2, 1);
+      var type = bits(dat, pos2 + 1, 3);
+      pos2 += 3;
+      if (!type) {
+        var s2 = shft(pos2) + 4, l3 = dat[s2 - 4] | dat[s2 - 3] << 8, t = s2 + l3;
+        if (t > sl) {
+          if (noSt)
+            err(0);
+          break;
+        }
+        if (resize)
+          cbuf(bt + l3);
+        buf2.set(dat.subarray(s2, t), bt);
+        st.b = bt += l3, st.p = pos2 = t * 8, st.f = final;
+        continue;
+      } else if (type == 1)
+        lm = flrm, dm = fdrm, lbt = 9, dbt = 5;
+      else if (type == 2) {
+        var hLit = bits(dat, pos2, 31) + 257, hcLen = bits(dat, pos2 + 10, 15) + 4;
+        var tl = hLit + bits(dat, pos2 + 5, 31) + 1;
+        pos2 += 14;
+        var ldt = new u8(tl);
+        var clt = new u8(19);
+        for (var i6 = 0; i6 < hcLen; ++i6) {
+          clt[clim[i6]] = bits(dat, pos2 + i6 * 3, 7);
+        }
+        pos2 += hcLen * 3;
+        var clb = max(clt), clbmsk = (1 << clb) - 1;
+        var clm = hMap(clt, clb, 1);
+        for (var i6 = 0; i6 < tl; ) {
+          var r5 = clm[bits(dat, pos2, clbmsk)];
+          pos2 += r5 & 15;
+          var s2 = r5 >> 4;
+          if (s2 < 16) {
+            ldt[i6++] = s2;
+          } else {
+            var c5 = 0, n3 = 0;
+            if (s2 == 16)
+              n3 = 3 + bits(dat, pos2, 3), pos2 += 2, c5 = ldt[i6 - 1];
+            else if (s2 == 17)
+              n3 = 3 + bits(dat, pos2, 7), pos2 += 3;
+            else if (s2 == 18)
+              n3 = 11 + bits(dat, pos2, 127), pos2 += 7;
+            while (n3--)
+              ldt[i6++] = c5;
+          }
+        }
+        var lt = ldt.subarray(0, hLit), dt = ldt.subarray(hLit);
+        lbt = max(lt);
+        dbt = max(dt);
+        lm = hMap(lt, lbt, 1);
+        dm = hMap(dt, dbt, 1);
+      } else
+        err(1);
+      if (pos2 > tbts) {
+        if (noSt)
+          err(0);
+        break;
+      }
+    }
+    if (resize)
+      cbuf(bt + 131072);
+    var lms = (1 << lbt) - 1, dms = (1 << dbt) - 1;
+    var lpos = pos2;
+    for (; ; lpos = pos2) {
+      var c5 = lm[bits16(dat, pos2) & lms], sym = c5 >> 4;
+      pos2 += c5 & 15;
+      if (pos2 > tbts) {
+        if (noSt)
+          err(0);
+        break;
+      }
+      if (!c5)
+        err(2);
+      if (sym < 256)
+        buf2[bt++] = sym;
+      else if (sym == 256) {
+        lpos = pos2, lm = null;
+        break;
+      } else {
+        var add = sym - 254;
+        if (sym > 264) {
+          var i6 = sym - 257, b5 = fleb[i6];
+          add = bits(dat, pos2, (1 << b5) - 1) + fl[i6];
+          pos2 += b5;
+        }
+        var d5 = dm[bits16(dat, pos2) & dms], dsym = d5 >> 4;
+        if (!d5)
+          err(3);
+        pos2 += d5 & 15;
+        var dt = fd[dsym];
+        if (dsym > 3) {
+          var b5 = fdeb[dsym];
+          dt += bits16(dat, pos2) & (1 << b5) - 1, pos2 += b5;
+        }
+        if (pos2 > tbts) {
+          if (noSt)
+            err(0);
+          break;
+        }
+        if (resize)
+          cbuf(bt + 131072);
+        var end2 = bt + add;
+        if (bt < dt) {
+          var shift = dl - dt, dend = Math.min(dt, end2);
+          if (shift + bt < 0)
+            err(3);
+          for (; bt < dend; ++bt)
+            buf2[bt] = dict[shift + bt];
+        }
+        for (; bt < end2; ++bt)
+          buf2[bt] = buf2[bt - dt];
+      }
+    }
+    st.l = lm, st.p = lpos, st.b = bt, st.f = final;
+    if (lm)
+      final = 1, st.m = lbt, st.d = dm, st.n = dbt;
+  } while (!final);
+  return bt != buf2.length && noBuf ? slc(buf2, 0, bt) : buf2.subarray(0, bt);
+};
+var et = /* @__PURE__ */ new u8(0);
+var b22 = function(d5, b5) {
+  return d5[b5] | d5[b5 + 1] << 8;
+};
+var b42 = function(d5, b5) {
+  return (d5[b5] | d5[b5 + 1] << 8 | d5[b5 + 2] << 16 | d5[b5 + 3] << 24) >>> 0;
+};
+var b8 = function(d5, b5) {
+  return b42(d5, b5) + b42(d5, b5 + 4) * 4294967296;
+};
+function inflateSync(data, opts) {
+  return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
+}
+var td = typeof TextDecoder != "undefined" && /* @__PURE__ */ new TextDecoder();
+var tds = 0;
+try {
+  td.decode(et, { stream: true });
+  tds = 1;
+} catch (e5) {
+}
+var dutf8 = function(d5) {
+  for (var r5 = "", i6 = 0; ; ) {
+    var c5 = d5[i6++];
+    var eb = (c5 > 127) + (c5 > 223) + (c5 > 239);
+    if (i6 + eb > d5.length)
+      return { s: r5, r: slc(d5, i6 - 1) };
+    if (!eb)
+      r5 += String.fromCharCode(c5);
+    else if (eb == 3) {
+      c5 = ((c5 & 15) << 18 | (d5[i6++] & 63) << 12 | (d5[i6++] & 63) << 6 | d5[i6++] & 63) - 65536, r5 += String.fromCharCode(55296 | c5 >> 10, 56320 | c5 & 1023);
+    } else if (eb & 1)
+      r5 += String.fromCharCode((c5 & 31) << 6 | d5[i6++] & 63);
+    else
+      r5 += String.fromCharCode((c5 & 15) << 12 | (d5[i6++] & 63) << 6 | d5[i6++] & 63);
+  }
+};
+function strFromU8(dat, latin1) {
+  if (latin1) {
+    var r5 = "";
+    for (var i6 = 0; i6 < dat.length; i6 += 16384)
+      r5 += String.fromCharCode.apply(null, dat.subarray(i6, i6 + 16384));
+    return r5;
+  } else if (td) {
+    return td.decode(dat);
+  } else {
+    var _a3 = dutf8(dat), s2 = _a3.s, r5 = _a3.r;
+    if (r5.length)
+      err(8);
+    return s2;
+  }
+}
+var slzh = function(d5, b5) {
+  return b5 + 30 + b22(d5, b5 + 26) + b22(d5, b5 + 28);
+};
+var zh = function(d5, b5, z) {
+  var fnl = b22(d5, b5 + 28), efl = b22(d5, b5 + 30), fn = strFromU8(d5.subarray(b5 + 46, b5 + 46 + fnl), !(b22(d5, b5 + 8) & 2048)), es = b5 + 46 + fnl;
+  var _a3 = z64hs(d5, es, efl, z, b42(d5, b5 + 20), b42(d5, b5 + 24), b42(d5, b5 + 42)), sc = _a3[0], su = _a3[1], off = _a3[2];
+  return [b22(d5, b5 + 10), sc, su, fn, es + efl + b22(d5, b5 + 32), off];
+};
+var z64hs = function(d5, b5, l3, z, sc, su, off) {
+  var nsc = sc == 4294967295, nsu = su == 4294967295, noff = off == 4294967295, e5 = b5 + l3;
+  var nf = nsc + nsu + noff;
+  if (z && nf) {
+    for (; b5 + 4 < e5; b5 += 4 + b22(d5, b5 + 2)) {
+      if (b22(d5, b5) == 1) {
+        return [
+          nsc ? b8(d5, b5 + 4 + 8 * nsu) : sc,
+          nsu ? b8(d5, b5 + 4) : su,
+          noff ? b8(d5, b5 + 4 + 8 * (nsu + nsc)) : off,
+          1
+        ];
+      }
+    }
+    if (z < 2)
+      err(13);
+  }
+  return [sc, su, off, 0];
+};
+function unzipSync(data, opts) {
+  var files = {};
+  var e5 = data.length - 22;
+  for (; b42(data, e5) != 101010256; --e5) {
+    if (!e5 || data.length - e5 > 65558)
+      err(13);
+  }
+  ;
+  var c5 = b22(data, e5 + 8);
+  if (!c5)
+    return {};
+  var o3 = b42(data, e5 + 16);
+  var z = b42(data, e5 - 20) == 117853008;
+  if (z) {
+    var ze = b42(data, e5 - 12);
+    z = b42(data, ze) == 101075792;
+    if (z) {
+      c5 = b42(data, ze + 32);
+      o3 = b42(data, ze + 48);
+    }
+  }
+  var fltr = opts && opts.filter;
+  for (var i6 = 0; i6 < c5; ++i6) {
+    var _a3 = zh(data, o3, z), c_2 = _a3[0], sc = _a3[1], su = _a3[2], fn = _a3[3], no = _a3[4], off = _a3[5], b5 = slzh(data, off);
+    o3 = no;
+    if (!fltr || fltr({
+      name: fn,
+      size: sc,
+      originalSize: su,
+      compression: c_2
+    })) {
+      if (!c_2)
+        files[fn] = slc(data, b5, b5 + sc);
+      else if (c_2 == 8)
+        files[fn] = inflateSync(data.subarray(b5, b5 + sc), { out: new u8(su) });
+      else
+        err(14, "unknown compression type " + c_2);
+    }
+  }
+  return files;
+}
+
+// action/src/review-lookup.ts
+function reviewArtifactName(config) {
+  return `session-manager-role-review-${config.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
+}
+async function reviewOfMerge(octokit, repository, commit, options) {
   const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repository, commit_sha: commit });
   const pull = pulls.find((candidate) => candidate.merged_at && candidate.merge_commit_sha === commit) ?? pulls.find((candidate) => candidate.merged_at);
-  if (!pull) return { found: false, reason: `no merged pull request produced commit ${commit.slice(0, 12)}` };
-  const comments = await findPlanComments(octokit, { ...repository, issue_number: pull.number }, options.config, options.author);
-  const comment = comments.at(-1);
+  if (!pull) return { verified: false, reason: `no merged pull request produced commit ${commit.slice(0, 12)}` };
+  const head = pull.head.sha;
+  const refuse = (reason) => ({ verified: false, pullRequest: pull.number, reason: `pull request #${pull.number}: ${reason}` });
+  const comment = (await findPlanComments(octokit, { ...repository, issue_number: pull.number }, options.config, options.author)).at(-1);
   const data = comment ? parseCommentData(comment.body ?? "") : void 0;
-  if (!comment || !data) {
-    return { found: false, pullRequest: pull.number, reason: `pull request #${pull.number} has no plan comment of ${options.config} by ${options.author}` };
+  if (!comment || !data) return refuse(`it has no plan comment of ${options.config} by ${options.author}`);
+  if (data.commit !== head) return refuse(`its plan comment describes commit ${data.commit.slice(0, 12)}, but it was merged at ${head.slice(0, 12)}: its last push was never planned`);
+  if (!data.record_sha256) return refuse("its plan comment names no review record: the plan run kept none");
+  const { data: runs } = await octokit.rest.actions.listWorkflowRuns({ ...repository, workflow_id: options.planWorkflow, head_sha: head, event: "pull_request", status: "success", per_page: 10 });
+  const run2 = runs.workflow_runs[0];
+  if (!run2) return refuse(`no successful run of ${options.planWorkflow} planned its last commit ${head.slice(0, 12)}`);
+  const runLabel = `run ${run2.id} of ${options.planWorkflow}`;
+  const artifactName = reviewArtifactName(options.config);
+  const { data: artifacts } = await octokit.rest.actions.listWorkflowRunArtifacts({ ...repository, run_id: run2.id, name: artifactName });
+  const artifact = artifacts.artifacts[0];
+  if (!artifact) return refuse(`${runLabel} has no artifact ${artifactName}: the plan workflow must upload the review record (see examples/workflows/plan.yml)`);
+  if (artifact.expired) return refuse(`the review record of ${runLabel} expired on ${artifact.expires_at}: re-run that plan workflow run, then this apply`);
+  let zip;
+  try {
+    const download = await octokit.rest.actions.downloadArtifact({ ...repository, artifact_id: artifact.id, archive_format: "zip" });
+    zip = Buffer.from(download.data);
+  } catch (error3) {
+    if (httpStatus(error3) === 410) return refuse(`the review record of ${runLabel} has expired: re-run that plan workflow run, then this apply`);
+    throw error3;
   }
-  if (data.commit !== pull.head.sha) {
-    return {
-      found: false,
-      pullRequest: pull.number,
-      reason: `the plan comment on pull request #${pull.number} describes commit ${data.commit.slice(0, 12)}, but the pull request was merged at ${pull.head.sha.slice(0, 12)}: its last push was never planned`
-    };
+  if (artifact.digest && artifact.digest !== `sha256:${(0, import_node_crypto15.createHash)("sha256").update(zip).digest("hex")}`) {
+    return refuse(`the artifact ${artifactName} of ${runLabel} does not match the digest GitHub gave for it`);
   }
-  return { found: true, pullRequest: pull.number, commentUrl: comment.html_url, fingerprints: reviewedFingerprints(data) };
+  const files = Object.entries(unzipSync(new Uint8Array(zip))).filter(([path]) => !path.endsWith("/"));
+  if (files.length !== 1) return refuse(`the artifact ${artifactName} of ${runLabel} holds ${files.length} files, not the one review record`);
+  const recordText = strFromU8(files[0][1]);
+  if (reviewRecordDigest(recordText) !== data.record_sha256) {
+    return refuse(`the review record of ${runLabel} is not the one its plan comment names (the comment was edited, or names another run's record)`);
+  }
+  let record;
+  try {
+    record = parseReviewRecord(recordText, `the review record of ${runLabel}`);
+  } catch (error3) {
+    if (error3 instanceof ReviewRecordError) return refuse(error3.message);
+    throw error3;
+  }
+  const mismatch = record.commit !== head ? `describes commit ${record.commit.slice(0, 12)}, not the last commit ${head.slice(0, 12)}` : record.config !== options.config ? `is of config ${record.config}, not ${options.config}` : runGroup(record.run) !== `gh-${run2.id}` ? `was written by run ${record.run}, not by ${runLabel}` : void 0;
+  if (mismatch) return refuse(`the review record of ${runLabel} ${mismatch}`);
+  return { verified: true, pullRequest: pull.number, record, recordText, commentUrl: comment.html_url, runUrl: run2.html_url };
 }
 
 // action/src/main.ts
-var BUILT_IN_MODULES = (0, import_node_path16.join)(__dirname, "..", "..", "modules");
+var BUILT_IN_MODULES = (0, import_node_path18.join)(__dirname, "..", "..", "modules");
 var APPLY_EVENTS = ["push", "workflow_dispatch"];
+var REVIEW_RECORD_FILE = "review-record.json";
+var WORK_DIR = (0, import_node_path18.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role");
 async function run() {
   const stop = new AbortController();
+  const runId = defaultRunId(process.env);
+  let inputs;
   const onSignal = (signal) => {
-    warning(`${signal}: stopping; Terraform finishes its current step and releases the state locks.`);
-    stop.abort();
+    if (!stop.signal.aborted) {
+      warning(`${signal}: stopping. Terraform finishes its current step, writes its state and releases its lock; the runner ends the step about 10 seconds after the cancel.`);
+      stop.abort();
+    } else if (inputs) {
+      warning(`${signal}: the runner ends this step in a moment; writing the result so far.`);
+      const partial = resultSoFar(runDirectory(WORK_DIR, runId), 'still stopping when the runner ended the step: its state lock may be held (README: "Cancelling a run")');
+      if (partial) void recordResult(inputs, partial, { notices: ["The job was cancelled: this is the result as far as it went when the runner ended the step."] });
+    }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const inputs = readInputs((name) => getInput(name));
+    inputs = readInputs((name) => getInput(name));
+    setSecret(inputs.githubToken);
     const publication = { notices: [] };
     const octokit = gitHubClient(inputs.githubToken, info);
-    const result = await produceResult(inputs, octokit, stop.signal, publication);
+    const result = await produceResult(inputs, octokit, { runId, signal: stop.signal }, publication);
+    if (result.command === "plan" && !result.run.shard) publication.record = keepReviewRecord(inputs.config, result);
     await report(inputs, octokit, result, publication);
   } catch (error3) {
     await failOnError(error3);
@@ -95717,9 +96793,9 @@ async function run() {
     process.off("SIGTERM", onSignal);
   }
 }
-async function produceResult(inputs, octokit, signal, publication) {
+async function produceResult(inputs, octokit, run2, publication) {
   if (inputs.command === "report") {
-    const config2 = (0, import_node_fs12.existsSync)(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : void 0;
+    const config2 = (0, import_node_fs14.existsSync)(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : void 0;
     return mergeResults(resultFiles(inputs.results).map(readResult), config2);
   }
   if (inputs.command === "apply" && !APPLY_EVENTS.includes(context2.eventName)) {
@@ -95733,7 +96809,9 @@ async function produceResult(inputs, octokit, signal, publication) {
     config,
     configLabel: inputs.config,
     command: inputs.command,
-    workDir: (0, import_node_path16.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role"),
+    workDir: WORK_DIR,
+    runId: run2.runId,
+    commit: describedCommit(),
     parallelism: inputs.parallelism,
     timeoutMs: inputs.timeoutMs,
     lockTimeoutMs: inputs.lockTimeoutMs,
@@ -95742,37 +96820,57 @@ async function produceResult(inputs, octokit, signal, publication) {
     changes,
     full: inputs.full,
     maxAgeMs: inputs.maxAgeMs,
-    // Credentials the engine obtains itself (assumed roles) never show in the log.
+    terraform: { terraformLog: inputs.terraformLog, passEnv: inputs.passEnv },
+    // The environment's credentials, and those the engine obtains itself (assumed roles), never show in the log.
     onSecret: (secret) => setSecret(secret),
-    signal,
+    signal: run2.signal,
     onProgress: (event) => {
       const line = progress.line(event);
-      if (line) info(line);
+      if (!line) return;
+      if (event.kind === "notice") {
+        warning(event.message);
+        publication.notices.push(event.message);
+      } else info(line);
     }
   });
 }
 function resultFiles(entries) {
   return entries.flatMap(
-    (entry) => (0, import_node_fs12.existsSync)(entry) && (0, import_node_fs12.statSync)(entry).isDirectory() ? (0, import_node_fs12.readdirSync)(entry).filter((name) => name.endsWith(".json")).sort().map((name) => (0, import_node_path16.join)(entry, name)) : [entry]
+    (entry) => (0, import_node_fs14.existsSync)(entry) && (0, import_node_fs14.statSync)(entry).isDirectory() ? (0, import_node_fs14.readdirSync)(entry).filter((name) => name.endsWith(".json")).sort().map((name) => (0, import_node_path18.join)(entry, name)) : [entry]
   );
 }
 async function reviewedApply(inputs, octokit, publication) {
-  const reviewed = await findReviewedPlan(octokit, context2.repo, context2.sha, { config: inputs.config, author: inputs.commentAuthor });
-  if (!reviewed.found) {
-    warning(`No reviewed plan: ${reviewed.reason}. Accounts with changes will be refused.`);
-    publication.notices.push(`No reviewed plan: ${reviewed.reason}. Accounts with changes were refused.`);
-    return { kind: "expect", fingerprints: /* @__PURE__ */ new Map() };
+  const review = await reviewOfMerge(octokit, context2.repo, context2.sha, { config: inputs.config, author: inputs.commentAuthor, planWorkflow: inputs.planWorkflow });
+  if (!review.verified) {
+    const message = `No verified review: ${review.reason}. Accounts with changes are refused.`;
+    warning(message);
+    publication.notices.push(message);
+    return { kind: "expect", reviewed: /* @__PURE__ */ new Map() };
   }
-  info(`Applying what pull request #${reviewed.pullRequest} reviewed (${reviewed.commentUrl}): ${reviewed.fingerprints.size} planned accounts.`);
-  publication.commentUrl = reviewed.commentUrl;
-  return { kind: "expect", fingerprints: reviewed.fingerprints };
+  info(`Applying what pull request #${review.pullRequest} reviewed (${review.commentUrl}; record of ${review.runUrl}): ${review.record.accounts.length} planned accounts.`);
+  publication.commentUrl = review.commentUrl;
+  publication.record = writeRecordFile(inputs.config, review.recordText);
+  return { kind: "expect", reviewed: reviewedFingerprints([{ record: review.record, source: `pull request #${review.pullRequest}` }]) };
+}
+function keepReviewRecord(config, result) {
+  return writeRecordFile(config, serializeReviewRecord(reviewRecord(result, { config, commit: describedCommit() })));
+}
+function writeRecordFile(config, text2) {
+  const artifact = reviewArtifactName(config);
+  const path = (0, import_node_path18.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role-review", artifact, REVIEW_RECORD_FILE);
+  (0, import_node_fs14.mkdirSync)((0, import_node_path18.dirname)(path), { recursive: true });
+  (0, import_node_fs14.writeFileSync)(path, text2);
+  return { path, artifact, sha256: reviewRecordDigest(text2) };
 }
 async function report(inputs, octokit, result, publication) {
-  const resultPath = (0, import_node_path16.resolve)(inputs.resultPath ?? (0, import_node_path16.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role-result.json"));
-  writeResult(resultPath, result);
   logAccounts(result);
   await publish(inputs, octokit, result, publication);
-  await summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write();
+  await recordResult(inputs, result, publication);
+}
+async function recordResult(inputs, result, publication) {
+  const resultPath = (0, import_node_path18.resolve)(inputs.resultPath ?? (0, import_node_path18.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role-result.json"));
+  writeResult(resultPath, result);
+  await summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write({ overwrite: true });
   const troubled = result.accounts.filter((account) => isTroubled(account.status));
   setOutput("result", resultPath);
   setOutput("has-changes", String(result.summary.with_changes > 0));
@@ -95780,6 +96878,9 @@ async function report(inputs, octokit, result, publication) {
   setOutput("failed-accounts", JSON.stringify(troubled.map((account) => account.name)));
   setOutput("comment-url", publication.commentUrl ?? "");
   setOutput("issue-url", publication.issueUrl ?? "");
+  setOutput("review-record", publication.record?.path ?? "");
+  setOutput("review-record-sha256", publication.record?.sha256 ?? "");
+  setOutput("review-artifact", publication.record?.artifact ?? "");
   if (troubled.length > 0) {
     setFailed(`${troubled.length} account${troubled.length === 1 ? "" : "s"} did not succeed: ${troubled.map((account) => `${account.name} (${account.status}${account.reason ? `: ${account.reason}` : account.error ? ` during ${account.error.phase}` : ""})`).join("; ")}`);
   } else if (inputs.failOnDrift && result.summary.with_drift > 0) {
@@ -95809,7 +96910,7 @@ async function publish(inputs, octokit, result, publication) {
         config: inputs.config,
         author: inputs.commentAuthor,
         mode: inputs.comment,
-        render: (maxLength) => renderPlanComment(result, { config: inputs.config, commit: describedCommit(), runUrl: runUrl(), maxLength })
+        render: (maxLength) => renderPlanComment(result, { config: inputs.config, commit: describedCommit(), runUrl: runUrl(), record: publication.record, maxLength })
       });
       info(`${posted.created ? "Posted" : "Updated"} the plan comment: ${posted.url}`);
       publication.commentUrl = posted.url;
@@ -95832,9 +96933,9 @@ async function publish(inputs, octokit, result, publication) {
 }
 function logAccounts(result) {
   for (const account of result.accounts) {
-    if (!account.log_file || !(0, import_node_fs12.existsSync)(account.log_file)) continue;
+    if (!account.log_file || !(0, import_node_fs14.existsSync)(account.log_file)) continue;
     startGroup(`${account.name} (${account.id}): ${account.status}`);
-    info((0, import_node_fs12.readFileSync)(account.log_file, "utf8"));
+    info((0, import_node_fs14.readFileSync)(account.log_file, "utf8"));
     endGroup();
   }
 }

@@ -26,9 +26,19 @@ export function httpStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/**
+ * Whether a request never got an answer: octokit reports a refused connection, a failed name lookup or a reset as a
+ * 500 without a response.
+ */
+function isNetworkFailure(error: unknown): boolean {
+  return httpStatus(error) === 500 && (error as { response?: unknown }).response === undefined;
+}
+
 /** A sentence on why a GitHub request failed, for logs and the job summary. */
 export function describeFailure(what: string, error: unknown): string {
   const status = httpStatus(error);
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  if (isNetworkFailure(error)) return `Could not ${what}: the GitHub API could not be reached, and retries did not help (network error: ${message}).`;
   const reason =
     status === 403 || status === 401
       ? 'the token may not write here (a pull request from a fork gets a read-only token), or GitHub refused it'
@@ -37,6 +47,5 @@ export function describeFailure(what: string, error: unknown): string {
         : status !== undefined && status >= 500
           ? 'GitHub had a server error, and retries did not help'
           : 'the request failed';
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return `Could not ${what}: ${reason} (${status ?? 'no status'}: ${message}).`;
 }

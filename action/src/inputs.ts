@@ -1,5 +1,6 @@
 import { parseDuration } from '../../engine/duration';
 import { ShardSpec, parseShard } from '../../engine/shard';
+import { TERRAFORM_LOG_LEVELS, TerraformLogLevel, forbiddenPassEnv } from '../../engine/terraform-environment';
 
 export type ActionCommand = 'plan' | 'apply' | 'drift' | 'report';
 export type CommentMode = 'update' | 'recreate' | 'off';
@@ -15,11 +16,17 @@ export interface ActionInputs {
   readonly changedSince?: string;
   readonly comment: CommentMode;
   readonly commentAuthor: string;
+  /** File name of the workflow whose runs plan pull requests: where apply finds the review record. */
+  readonly planWorkflow: string;
   readonly failOnDrift: boolean;
   readonly driftIssue: DriftIssueMode;
   readonly driftIssueLabel: string;
   readonly timeoutMs?: number;
   readonly lockTimeoutMs?: number;
+  /** TF_LOG for Terraform; undefined: no Terraform log. */
+  readonly terraformLog?: TerraformLogLevel;
+  /** Further environment variables Terraform may see. */
+  readonly passEnv: readonly string[];
   /** report: result files, or folders holding them. */
   readonly results: readonly string[];
   readonly resultPath?: string;
@@ -76,6 +83,15 @@ export function readInputs(input: InputReader): ActionInputs {
   const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
   if (command === 'drift' && optional('changed-since')) problems.push('changed-since does not apply to drift: a drift check always covers every account');
+  const terraformLog = optional('terraform-log')?.toLowerCase();
+  if (terraformLog !== undefined && !(TERRAFORM_LOG_LEVELS as readonly string[]).includes(terraformLog)) {
+    problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(', ')} (got "${terraformLog}")`);
+  }
+  const passEnv = input('pass-env').split(/[\n,]/).map((name) => name.trim()).filter(Boolean);
+  for (const name of passEnv) {
+    const problem = forbiddenPassEnv(name);
+    if (problem) problems.push(`pass-env: ${problem}`);
+  }
 
   const inputs: ActionInputs = {
     command,
@@ -86,11 +102,14 @@ export function readInputs(input: InputReader): ActionInputs {
     changedSince: optional('changed-since'),
     comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
     commentAuthor: text('comment-author') || 'github-actions[bot]',
+    planWorkflow: text('plan-workflow') || 'session-manager-role-plan.yml',
     failOnDrift,
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',
     timeoutMs: duration('timeout'),
     lockTimeoutMs: duration('lock-timeout'),
+    terraformLog: terraformLog as TerraformLogLevel | undefined,
+    passEnv,
     results,
     resultPath: optional('result-path'),
     full,

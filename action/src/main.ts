@@ -1,49 +1,74 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { ApplyMode } from '../../engine/account-run';
 import { changedAccounts } from '../../engine/changed-since';
 import { ConfigError, describeProblem, loadConfig, problemCount } from '../../engine/config-loader';
 import { runMatrix } from '../../engine/matrix-run';
+import { defaultRunId } from '../../engine/run-id';
+import { resultSoFar } from '../../engine/run-journal';
+import { runDirectory } from '../../engine/work-directory';
 import { mergeResults } from '../../engine/merge';
 import { MatrixResult, isTroubled } from '../../engine/result';
 import { readResult, writeResult } from '../../engine/result-file';
+import { reviewRecord, reviewRecordDigest, reviewedFingerprints, serializeReviewRecord } from '../../engine/review-record';
 import { syncDriftIssues } from './drift-issues';
 import { ProgressLines } from '../../report/progress';
 import { renderConfigErrors } from '../../report/config-errors';
 import { renderJobSummary } from '../../report/job-summary';
-import { renderPlanComment } from '../../report/pr-comment';
+import { RecordReference, renderPlanComment } from '../../report/pr-comment';
 import { GitHubClient, describeFailure, gitHubClient } from './github';
 import { ActionInputs, InputError, readInputs } from './inputs';
 import { postPlanComment } from './plan-comment';
-import { ReviewedPlan, findReviewedPlan } from './reviewed-plan';
+import { reviewArtifactName, reviewOfMerge } from './review-lookup';
 
 /** The modules of this release: the action runs from a checkout of the whole repository at its tag. */
 const BUILT_IN_MODULES = join(__dirname, '..', '..', 'modules');
 const APPLY_EVENTS = ['push', 'workflow_dispatch'];
+/** The review record's file name inside its artifact. */
+const REVIEW_RECORD_FILE = 'review-record.json';
 
-/** What the step tells GitHub besides the summary: links, and what could not be done there. */
+/** What the step tells GitHub besides the summary: links, the review record, and what could not be done there. */
 interface Publication {
   commentUrl?: string;
   issueUrl?: string;
+  /** The review record this step wrote (a plan) or verified (an apply), as a file to upload or keep. */
+  record?: RecordReference & { readonly path: string };
   readonly notices: string[];
 }
 
-/** The action's entry point: reads inputs, runs the engine, reports to GitHub, and fails the step only when it must. */
+/** Where the engine keeps its working files in a job. */
+const WORK_DIR = join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role');
+
+/**
+ * The action's entry point: reads inputs, runs the engine, reports to GitHub, and fails the step only when it must.
+ * A cancelled job gets SIGINT, SIGTERM 7.5 s later and is killed 2.5 s after that: the first signal stops Terraform
+ * (which finishes its step, writes state and releases its lock), the second writes the result as far as it goes.
+ */
 export async function run(): Promise<void> {
   const stop = new AbortController();
+  const runId = defaultRunId(process.env);
+  let inputs: ActionInputs | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    core.warning(`${signal}: stopping; Terraform finishes its current step and releases the state locks.`);
-    stop.abort();
+    if (!stop.signal.aborted) {
+      core.warning(`${signal}: stopping. Terraform finishes its current step, writes its state and releases its lock; the runner ends the step about 10 seconds after the cancel.`);
+      stop.abort();
+    } else if (inputs) {
+      core.warning(`${signal}: the runner ends this step in a moment; writing the result so far.`);
+      const partial = resultSoFar(runDirectory(WORK_DIR, runId), 'still stopping when the runner ended the step: its state lock may be held (README: "Cancelling a run")');
+      if (partial) void recordResult(inputs, partial, { notices: ['The job was cancelled: this is the result as far as it went when the runner ended the step.'] });
+    }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const inputs = readInputs((name) => core.getInput(name));
+    inputs = readInputs((name) => core.getInput(name));
+    core.setSecret(inputs.githubToken);
     const publication: Publication = { notices: [] };
     const octokit = gitHubClient(inputs.githubToken, core.info);
-    const result = await produceResult(inputs, octokit, stop.signal, publication);
+    const result = await produceResult(inputs, octokit, { runId, signal: stop.signal }, publication);
+    if (result.command === 'plan' && !result.run.shard) publication.record = keepReviewRecord(inputs.config, result);
     await report(inputs, octokit, result, publication);
   } catch (error) {
     await failOnError(error);
@@ -53,7 +78,7 @@ export async function run(): Promise<void> {
   }
 }
 
-async function produceResult(inputs: ActionInputs, octokit: GitHubClient, signal: AbortSignal, publication: Publication): Promise<MatrixResult> {
+async function produceResult(inputs: ActionInputs, octokit: GitHubClient, run: { readonly runId: string; readonly signal: AbortSignal }, publication: Publication): Promise<MatrixResult> {
   if (inputs.command === 'report') {
     const config = existsSync(inputs.config) ? loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES }) : undefined;
     return mergeResults(resultFiles(inputs.results).map(readResult), config);
@@ -69,7 +94,9 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, signal
     config,
     configLabel: inputs.config,
     command: inputs.command,
-    workDir: join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role'),
+    workDir: WORK_DIR,
+    runId: run.runId,
+    commit: describedCommit(),
     parallelism: inputs.parallelism,
     timeoutMs: inputs.timeoutMs,
     lockTimeoutMs: inputs.lockTimeoutMs,
@@ -78,12 +105,17 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, signal
     changes,
     full: inputs.full,
     maxAgeMs: inputs.maxAgeMs,
-    // Credentials the engine obtains itself (assumed roles) never show in the log.
+    terraform: { terraformLog: inputs.terraformLog, passEnv: inputs.passEnv },
+    // The environment's credentials, and those the engine obtains itself (assumed roles), never show in the log.
     onSecret: (secret) => core.setSecret(secret),
-    signal,
+    signal: run.signal,
     onProgress: (event) => {
       const line = progress.line(event);
-      if (line) core.info(line);
+      if (!line) return;
+      if (event.kind === 'notice') {
+        core.warning(event.message);
+        publication.notices.push(event.message);
+      } else core.info(line);
     },
   });
 }
@@ -97,25 +129,51 @@ function resultFiles(entries: readonly string[]): string[] {
   );
 }
 
-/** The fingerprints reviewed on the pull request that produced this commit; without them, changes are refused. */
+/**
+ * The plans reviewed on the pull request that produced this commit, from the review record its plan run kept; without
+ * a record that checks out, changes are refused. The verified record is kept as a file for the apply's own records.
+ */
 async function reviewedApply(inputs: ActionInputs, octokit: GitHubClient, publication: Publication): Promise<ApplyMode> {
-  const reviewed: ReviewedPlan = await findReviewedPlan(octokit, context.repo, context.sha, { config: inputs.config, author: inputs.commentAuthor });
-  if (!reviewed.found) {
-    core.warning(`No reviewed plan: ${reviewed.reason}. Accounts with changes will be refused.`);
-    publication.notices.push(`No reviewed plan: ${reviewed.reason}. Accounts with changes were refused.`);
-    return { kind: 'expect', fingerprints: new Map() };
+  const review = await reviewOfMerge(octokit, context.repo, context.sha, { config: inputs.config, author: inputs.commentAuthor, planWorkflow: inputs.planWorkflow });
+  if (!review.verified) {
+    const message = `No verified review: ${review.reason}. Accounts with changes are refused.`;
+    core.warning(message);
+    publication.notices.push(message);
+    return { kind: 'expect', reviewed: new Map() };
   }
-  core.info(`Applying what pull request #${reviewed.pullRequest} reviewed (${reviewed.commentUrl}): ${reviewed.fingerprints.size} planned accounts.`);
-  publication.commentUrl = reviewed.commentUrl;
-  return { kind: 'expect', fingerprints: reviewed.fingerprints };
+  core.info(`Applying what pull request #${review.pullRequest} reviewed (${review.commentUrl}; record of ${review.runUrl}): ${review.record.accounts.length} planned accounts.`);
+  publication.commentUrl = review.commentUrl;
+  publication.record = writeRecordFile(inputs.config, review.recordText);
+  return { kind: 'expect', reviewed: reviewedFingerprints([{ record: review.record, source: `pull request #${review.pullRequest}` }]) };
+}
+
+/** The review record of a whole plan, written where the workflow uploads it from (see examples/workflows/plan.yml). */
+function keepReviewRecord(config: string, result: MatrixResult): Publication['record'] {
+  return writeRecordFile(config, serializeReviewRecord(reviewRecord(result, { config, commit: describedCommit() })));
+}
+
+function writeRecordFile(config: string, text: string): NonNullable<Publication['record']> {
+  const artifact = reviewArtifactName(config);
+  const path = join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role-review', artifact, REVIEW_RECORD_FILE);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  return { path, artifact, sha256: reviewRecordDigest(text) };
 }
 
 async function report(inputs: ActionInputs, octokit: GitHubClient, result: MatrixResult, publication: Publication): Promise<void> {
-  const resultPath = resolve(inputs.resultPath ?? join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role-result.json'));
-  writeResult(resultPath, result);
   logAccounts(result);
   await publish(inputs, octokit, result, publication);
-  await core.summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write();
+  await recordResult(inputs, result, publication);
+}
+
+/**
+ * What the step leaves whatever GitHub says: the result file, the job summary (replacing one written before, for a
+ * step that was cancelled while it reported), the outputs, and the step's failure when an account did not succeed.
+ */
+async function recordResult(inputs: ActionInputs, result: MatrixResult, publication: Publication): Promise<void> {
+  const resultPath = resolve(inputs.resultPath ?? join(process.env.RUNNER_TEMP ?? '.', 'session-manager-role-result.json'));
+  writeResult(resultPath, result);
+  await core.summary.addRaw(renderJobSummary(result, { config: inputs.config, commit: describedCommit(), notices: publication.notices })).write({ overwrite: true });
 
   const troubled = result.accounts.filter((account) => isTroubled(account.status));
   core.setOutput('result', resultPath);
@@ -124,6 +182,9 @@ async function report(inputs: ActionInputs, octokit: GitHubClient, result: Matri
   core.setOutput('failed-accounts', JSON.stringify(troubled.map((account) => account.name)));
   core.setOutput('comment-url', publication.commentUrl ?? '');
   core.setOutput('issue-url', publication.issueUrl ?? '');
+  core.setOutput('review-record', publication.record?.path ?? '');
+  core.setOutput('review-record-sha256', publication.record?.sha256 ?? '');
+  core.setOutput('review-artifact', publication.record?.artifact ?? '');
 
   if (troubled.length > 0) {
     core.setFailed(`${troubled.length} account${troubled.length === 1 ? '' : 's'} did not succeed: ${troubled.map((account) => `${account.name} (${account.status}${account.reason ? `: ${account.reason}` : account.error ? ` during ${account.error.phase}` : ''})`).join('; ')}`);
@@ -159,7 +220,7 @@ async function publish(inputs: ActionInputs, octokit: GitHubClient, result: Matr
         config: inputs.config,
         author: inputs.commentAuthor,
         mode: inputs.comment as 'update' | 'recreate',
-        render: (maxLength) => renderPlanComment(result, { config: inputs.config, commit: describedCommit(), runUrl: runUrl(), maxLength }),
+        render: (maxLength) => renderPlanComment(result, { config: inputs.config, commit: describedCommit(), runUrl: runUrl(), record: publication.record, maxLength }),
       });
       core.info(`${posted.created ? 'Posted' : 'Updated'} the plan comment: ${posted.url}`);
       publication.commentUrl = posted.url;

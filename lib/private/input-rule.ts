@@ -58,11 +58,23 @@ export function atMostCharacters(max: number, requirement: string): InputRule {
 
 const TAG_LIMITS = { count: 50, keyLength: 128, valueLength: 256 };
 
-/** IAM's tag limits: at most 50 tags, keys of 1 to 128 characters not starting with "aws:", values of at most 256. */
+/** The characters IAM allows in tag keys and values: Unicode letters, digits and spaces, and `_ . : / = + - @`. */
+const TAG_CHARACTERS = '^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$';
+const TAG_CHARACTER = /[\p{L}\p{Z}\p{N}_.:/=+@-]/u;
+
+/** The first character of a tag key or value that IAM refuses, if any. */
+export function forbiddenTagCharacter(text: string): string | undefined {
+  return [...text].find((character) => !TAG_CHARACTER.test(character));
+}
+
+/**
+ * IAM's tag rules: at most 50 tags, keys of 1 to 128 characters not starting with "aws:", values of at most 256, and
+ * only the characters IAM allows in either.
+ */
 export const iamTags: InputRule = {
   requirement:
     `hold at most ${TAG_LIMITS.count} tags, with keys of 1 to ${TAG_LIMITS.keyLength} characters that do not begin ` +
-    `with "aws:" and values of at most ${TAG_LIMITS.valueLength} characters`,
+    `with "aws:" and values of at most ${TAG_LIMITS.valueLength} characters, both made of letters, digits, spaces and _ . : / = + - @`,
   test: (value) => {
     if (typeof value !== 'object' || value === null) return false;
     const entries = Object.entries(value as Record<string, unknown>);
@@ -74,12 +86,14 @@ export const iamTags: InputRule = {
           key.length <= TAG_LIMITS.keyLength &&
           !key.toLowerCase().startsWith('aws:') &&
           typeof tagValue === 'string' &&
-          tagValue.length <= TAG_LIMITS.valueLength,
+          tagValue.length <= TAG_LIMITS.valueLength &&
+          forbiddenTagCharacter(key) === undefined &&
+          forbiddenTagCharacter(tagValue) === undefined,
       )
     );
   },
   condition: (ref) =>
     `length(${ref}) <= ${TAG_LIMITS.count} && alltrue([for key, value in ${ref} : ` +
     `length(key) >= 1 && length(key) <= ${TAG_LIMITS.keyLength} && !startswith(lower(key), "aws:") && ` +
-    `length(value) <= ${TAG_LIMITS.valueLength}])`,
+    `length(value) <= ${TAG_LIMITS.valueLength} && can(regex(${hclString(TAG_CHARACTERS)}, key)) && can(regex(${hclString(TAG_CHARACTERS)}, value))])`,
 };

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import examples from '@octokit/webhooks-examples';
@@ -45,6 +45,8 @@ export async function runActionStep(
   inputs: Record<string, string>,
   event: { readonly name: string; readonly payload: object; readonly sha: string; readonly ref: string },
   env: NodeJS.ProcessEnv = {},
+  /** Sees the step's process once started, e.g. to cancel it as the runner does. */
+  control?: (step: ChildProcess) => void,
 ): Promise<StepRun> {
   steps += 1;
   const files = mkdtempSync(join(runner.workspace, '..', `step-${steps}-`));
@@ -88,6 +90,7 @@ export async function runActionStep(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  control?.(child);
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stdout += chunk));

@@ -29,6 +29,8 @@ export const BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
   tags: [
     { value: { 'aws:team': 'platform' }, rule: 0 },
     { value: { team: 'v'.repeat(257) }, rule: 0 },
+    { value: { owner: '<platform>' }, rule: 0 },
+    { value: { 'cost`centre': '42' }, rule: 0 },
   ],
   policy_name: [{ value: 'bad name', rule: 0 }],
   kms_key_arn: [

@@ -6,9 +6,11 @@
  *   {"method": "rest.issues.createComment", "params": {...}}  -> {"ok": true, "status", "data", "headers"}
  *   {"paginate": "rest.issues.listComments", "params": {...}} -> {"ok": true, "data": [every item], "pages"}
  * A call may name its own "token" (say, a fork's read-only one) instead of GITHUB_TOKEN. A call that fails gives
- * {"ok": false, "status", "message", "data", "headers"}, and the next calls still run.
+ * {"ok": false, "status", "message", "data", "headers"}, and the next calls still run. Binary data (an artifact's zip)
+ * comes as {"base64": ...}, with the "url" it was finally read from.
  * Output (stdout): the JSON array of results.
  */
+import { Buffer } from 'node:buffer';
 import { getOctokit } from '@actions/github';
 
 const clients = new Map();
@@ -37,7 +39,8 @@ async function run(call) {
       return { ok: true, data, pages };
     }
     const response = await method(call.params ?? {});
-    return { ok: true, status: response.status, data: response.data ?? null, headers: response.headers };
+    const data = response.data instanceof ArrayBuffer ? { base64: Buffer.from(response.data).toString('base64') } : (response.data ?? null);
+    return { ok: true, status: response.status, data, headers: response.headers, url: response.url };
   } catch (error) {
     return { ok: false, status: error.status, message: error.message, data: error.response?.data ?? null, headers: error.response?.headers ?? {} };
   }

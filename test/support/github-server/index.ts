@@ -3,14 +3,14 @@ import { AddressInfo } from 'node:net';
 import { FaultInjector, GitHubFault, faultError } from './faults';
 import { Urls } from './objects';
 import { GitHubApiDescription, loadGitHubApiDescription } from './openapi';
-import { OPERATIONS, OperationCall, OperationDefinition } from './operations';
+import { ARTIFACT_BLOB_PATH, OPERATIONS, OperationCall, OperationDefinition } from './operations';
 import { RepositoryHandle } from './repository-handle';
 import { describeProblems, invalidRequest } from './request-problems';
 import { GitHubError, REST_DOCS, Reply, apiError, entityTag, integrationForbidden, notFound, requestId, unsupported } from './responses';
 import { GITHUB_ACTIONS_BOT, GitHubState, Repository, User } from './state';
 
 export type { GitHubFault } from './faults';
-export type { CommentSnapshot, IssueSeed, IssueSnapshot, LabelSnapshot, PullRequestSeed, RepositoryHandle } from './repository-handle';
+export type { CommentSnapshot, IssueSeed, IssueSnapshot, LabelSnapshot, PullRequestSeed, RepositoryHandle, WorkflowRunSeed } from './repository-handle';
 
 export interface GitHubServerOptions {
   /** The web host of `html_url` fields; nothing is served there. @default https://github.test */
@@ -177,6 +177,10 @@ export class GitHubServer {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const rawBody = await readBody(request);
     const url = new URL(request.url ?? '/', this.urls.api);
+    if (url.pathname.startsWith(ARTIFACT_BLOB_PATH)) {
+      this.serveBlob(url.pathname.slice(ARTIFACT_BLOB_PATH.length), response);
+      return;
+    }
     const id = requestId();
     const entry: Mutable<LoggedRequest> = { method: request.method ?? 'GET', path: url.pathname, params: {}, query: {}, body: parseJson(rawBody), status: 0 };
     const token = this.token(request.headers.authorization);
@@ -234,6 +238,21 @@ export class GitHubServer {
       if (!(error instanceof GitHubError)) throw error;
       return error.reply;
     }
+  }
+
+  /**
+   * The zip an artifact download redirected to, as blob storage serves it: no API headers, no authentication (the
+   * link is the key), 403 once the link has expired or for a link never handed out.
+   */
+  private serveBlob(token: string, response: ServerResponse): void {
+    const link = this.state.blobLinks.get(token);
+    if (!link || link.expires < this.state.clock().getTime()) {
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Signature not valid in the specified time frame</Message></Error>');
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(link.zip.length) });
+    response.end(link.zip);
   }
 
   /** Records a violation of this request and hands back the error that answers it. */

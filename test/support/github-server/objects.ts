@@ -1,4 +1,4 @@
-import { Comment, Issue, Label, PullRequestIssue, Repository, User } from './state';
+import { Artifact, Comment, Issue, Label, PullRequestIssue, Repository, User, WorkflowRun } from './state';
 
 /** Where links in objects point: the server's API address and the (fake) web host for html_url. */
 export interface Urls {
@@ -300,5 +300,89 @@ export function pullRequestJson(urls: Urls, repository: Repository, issue: PullR
     additions: 0,
     deletions: 0,
     changed_files: 0,
+  };
+}
+
+/** A workflow run as the Actions API returns it; its pull requests are those of its head, as GitHub lists them. */
+export function workflowRunJson(urls: Urls, repository: Repository, run: WorkflowRun): Json {
+  const api = `${repositoryApi(urls, repository)}/actions/runs/${run.id}`;
+  const repo = repositoryJson(urls, repository);
+  const repoRef = { id: repository.id, url: repositoryApi(urls, repository), name: repository.name };
+  const pulls = run.pullRequests.map((number) => {
+    const issue = repository.issues.get(number) as PullRequestIssue;
+    const pull = issue.pullRequest;
+    return {
+      id: pull.id,
+      number,
+      url: `${repositoryApi(urls, repository)}/pulls/${number}`,
+      head: { ref: pull.head.ref, sha: pull.head.sha, repo: repoRef },
+      base: { ref: pull.base.ref, sha: pull.base.sha, repo: repoRef },
+    };
+  });
+  const checkSuite = run.id + 1_000_000_000;
+  return {
+    id: run.id,
+    name: run.workflow.name,
+    node_id: nodeId('WFR', run.id),
+    check_suite_id: checkSuite,
+    check_suite_node_id: nodeId('CS', checkSuite),
+    head_branch: run.headBranch,
+    head_sha: run.headSha,
+    path: run.workflow.path,
+    run_number: run.runNumber,
+    run_attempt: run.runAttempt,
+    referenced_workflows: [],
+    event: run.event,
+    status: run.status,
+    conclusion: run.conclusion,
+    workflow_id: run.workflow.id,
+    url: api,
+    html_url: `${urls.web}/${repository.fullName}/actions/runs/${run.id}`,
+    pull_requests: pulls,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    actor: userJson(urls, run.actor),
+    triggering_actor: userJson(urls, run.actor),
+    run_started_at: run.createdAt,
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    check_suite_url: `${repositoryApi(urls, repository)}/check-suites/${checkSuite}`,
+    artifacts_url: `${api}/artifacts`,
+    cancel_url: `${api}/cancel`,
+    rerun_url: `${api}/rerun`,
+    previous_attempt_url: run.runAttempt > 1 ? `${api}/attempts/${run.runAttempt - 1}` : null,
+    workflow_url: `${repositoryApi(urls, repository)}/actions/workflows/${run.workflow.id}`,
+    head_commit: {
+      id: run.headSha,
+      tree_id: run.headSha.split('').reverse().join(''),
+      message: `Commit ${run.headSha.slice(0, 7)}`,
+      timestamp: run.createdAt,
+      author: { name: run.actor.login, email: `${run.actor.id}+${run.actor.login}@users.noreply.github.com` },
+      committer: { name: 'GitHub', email: 'noreply@github.com' },
+    },
+    repository: repo,
+    head_repository: repo,
+    head_repository_id: repository.id,
+    display_title: `Run ${run.runNumber} of ${run.workflow.name}`,
+  };
+}
+
+/** An artifact as the Actions API returns it; `expired` follows the server's clock. */
+export function artifactJson(urls: Urls, repository: Repository, artifact: Artifact, now: string): Json {
+  const api = `${repositoryApi(urls, repository)}/actions/artifacts/${artifact.id}`;
+  const run = repository.workflowRuns.get(artifact.runId) as WorkflowRun;
+  return {
+    id: artifact.id,
+    node_id: nodeId('MDg', artifact.id),
+    name: artifact.name,
+    size_in_bytes: artifact.zip.length,
+    url: api,
+    archive_download_url: `${api}/zip`,
+    expired: artifact.expiresAt <= now,
+    created_at: artifact.createdAt,
+    expires_at: artifact.expiresAt,
+    updated_at: artifact.createdAt,
+    digest: artifact.digest,
+    workflow_run: { id: run.id, repository_id: repository.id, head_repository_id: repository.id, head_branch: run.headBranch, head_sha: run.headSha },
   };
 }

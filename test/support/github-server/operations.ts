@@ -1,7 +1,8 @@
-import { commentJson, issueJson, labelJson, pullRequestJson, Urls } from './objects';
+import { randomBytes } from 'node:crypto';
+import { artifactJson, commentJson, issueJson, labelJson, pullRequestJson, Urls, workflowRunJson } from './objects';
 import { paginate } from './pagination';
 import { apiError, checkBodyLength, notFound, Reply, unsupported, validationFailed } from './responses';
-import { Comment, GitHubState, Issue, Label, PullRequestIssue, Repository, StateReason, User } from './state';
+import { Artifact, Comment, GitHubState, Issue, Label, PullRequestIssue, Repository, StateReason, User, WorkflowRun } from './state';
 
 /** One valid call of an operation on a repository, after authentication, authorisation and fault injection. */
 export interface OperationCall {
@@ -206,6 +207,55 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     permissions: 'pull_requests=read',
     handle: (call) => list(call, filteredPullRequests(call), (pull) => pullRequestJson(call.urls, call.repository, pull, false)),
   },
+  'actions/list-workflow-runs': {
+    permissions: 'actions=read',
+    handle: (call) => {
+      const known = [...call.repository.workflows.values()].some((workflow) => String(workflow.id) === call.params.workflow_id || workflow.path.endsWith(`/${call.params.workflow_id}`));
+      if (!known) throw notFound(call.documentationUrl);
+      return countedList(call, 'workflow_runs', filteredRuns(call, call.params.workflow_id), (run) => workflowRunJson(call.urls, call.repository, run));
+    },
+  },
+  'actions/list-workflow-runs-for-repo': {
+    permissions: 'actions=read',
+    handle: (call) => countedList(call, 'workflow_runs', filteredRuns(call), (run) => workflowRunJson(call.urls, call.repository, run)),
+  },
+  'actions/get-workflow-run': {
+    permissions: 'actions=read',
+    handle: (call) => ({ status: 200, body: workflowRunJson(call.urls, call.repository, workflowRun(call)) }),
+  },
+  'actions/list-workflow-run-artifacts': {
+    permissions: 'actions=read',
+    handle: (call) => {
+      const run = workflowRun(call);
+      const artifacts = [...call.repository.artifacts.values()].filter((candidate) => candidate.runId === run.id && (call.query.name === undefined || candidate.name === call.query.name));
+      const sign = call.query.direction === 'asc' ? 1 : -1;
+      const ordered = artifacts.sort((a, b) => sign * (a.createdAt.localeCompare(b.createdAt) || a.id - b.id));
+      const now = call.state.now();
+      return countedList(call, 'artifacts', ordered, (found) => artifactJson(call.urls, call.repository, found, now));
+    },
+  },
+  'actions/get-artifact': {
+    permissions: 'actions=read',
+    handle: (call) => ({ status: 200, body: artifactJson(call.urls, call.repository, artifact(call), call.state.now()) }),
+  },
+  'actions/download-artifact': {
+    permissions: 'actions=read',
+    handle: (call) => {
+      const found = artifact(call);
+      if (call.params.archive_format !== 'zip') throw notFound(call.documentationUrl);
+      if (found.expiresAt <= call.state.now()) throw apiError(410, 'Artifact has expired', call.documentationUrl);
+      const token = randomBytes(16).toString('hex');
+      call.state.blobLinks.set(token, { zip: found.zip, expires: call.state.clock().getTime() + BLOB_LINK_SECONDS * 1000 });
+      return { status: 302, headers: { location: `${call.urls.api}${ARTIFACT_BLOB_PATH}${token}` } };
+    },
+  },
+  'actions/delete-artifact': {
+    permissions: 'actions=write',
+    handle: (call) => {
+      call.repository.artifacts.delete(artifact(call).id);
+      return { status: 204 };
+    },
+  },
   'repos/list-pull-requests-associated-with-commit': {
     permissions: 'contents=read',
     handle: (call) => {
@@ -216,6 +266,49 @@ export const OPERATIONS: Readonly<Record<string, OperationDefinition>> = {
     },
   },
 };
+
+/** Where an artifact's zip is served once the API has redirected there, as GitHub redirects to blob storage. */
+export const ARTIFACT_BLOB_PATH = '/_artifact-blobs/';
+/** How long a redirect to an artifact's zip stays valid; GitHub's signed URLs last about a minute. */
+const BLOB_LINK_SECONDS = 60;
+
+const WORKFLOW_RUN_STATUSES = new Set(['completed', 'in_progress', 'queued', 'requested', 'waiting', 'pending']);
+
+/** Runs of the repository (or of one workflow, by id or file name) that pass the filters, newest first. */
+function filteredRuns(call: OperationCall, workflowFilter?: string): WorkflowRun[] {
+  const { query } = call;
+  for (const filter of ['created', 'check_suite_id', 'exclude_pull_requests']) {
+    if (query[filter] !== undefined) throw unsupported(`the ${filter} filter of workflow runs`, call.documentationUrl);
+  }
+  const runs = [...call.repository.workflowRuns.values()].filter(
+    (run) =>
+      (workflowFilter === undefined || String(run.workflow.id) === workflowFilter || run.workflow.path.split('/').pop() === workflowFilter) &&
+      (query.head_sha === undefined || run.headSha === query.head_sha) &&
+      (query.event === undefined || run.event === query.event) &&
+      (query.branch === undefined || run.headBranch === query.branch) &&
+      (query.actor === undefined || run.actor.login.toLowerCase() === query.actor.toLowerCase()) &&
+      (query.status === undefined || (WORKFLOW_RUN_STATUSES.has(query.status) ? run.status === query.status : run.conclusion === query.status)),
+  );
+  return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
+}
+
+/** A list under a key with its total, as the Actions API pages runs and artifacts. */
+function countedList<T>(call: OperationCall, key: string, items: readonly T[], toJson: (item: T) => unknown): Reply {
+  const page = paginate(items, call.query, call.requestUrl);
+  return { status: 200, body: { total_count: items.length, [key]: page.items.map(toJson) }, headers: page.link ? { link: page.link } : {} };
+}
+
+function workflowRun(call: OperationCall): WorkflowRun {
+  const run = call.repository.workflowRuns.get(Number(call.params.run_id));
+  if (!run) throw notFound(call.documentationUrl);
+  return run;
+}
+
+function artifact(call: OperationCall): Artifact {
+  const found = call.repository.artifacts.get(Number(call.params.artifact_id));
+  if (!found) throw notFound(call.documentationUrl);
+  return found;
+}
 
 function list<T>(call: OperationCall, items: readonly T[], toJson: (item: T) => unknown): Reply {
   const page = paginate(items, call.query, call.requestUrl);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_LABEL_COLOR } from './operations';
-import { Comment, GITHUB_ACTIONS_BOT, GitHubState, Issue, IssueState, Label, Repository, StateReason } from './state';
+import { strToU8, zipSync } from 'fflate';
+import { Artifact, Comment, GITHUB_ACTIONS_BOT, GitHubState, Issue, IssueState, Label, Repository, RunConclusion, StateReason, Workflow, WorkflowRun, timestamp } from './state';
 
 export interface PullRequestSeed {
   /** @default the next free number (issues and pull requests share them) */
@@ -34,6 +35,23 @@ export interface IssueSeed {
   readonly state?: IssueState;
   /** @default completed, for a closed issue */
   readonly stateReason?: StateReason;
+}
+
+export interface WorkflowRunSeed {
+  /** The workflow's file name under .github/workflows, e.g. `session-manager-role-plan.yml`. */
+  readonly workflow: string;
+  readonly event: string;
+  readonly headSha: string;
+  /** @default main */
+  readonly headBranch?: string;
+  /** @default success */
+  readonly conclusion?: RunConclusion;
+  /** @default 1 */
+  readonly attempt?: number;
+  /** Pull requests of the head. @default none */
+  readonly pullRequests?: readonly number[];
+  /** @default github-actions[bot] */
+  readonly actor?: string;
 }
 
 export interface CommentSnapshot {
@@ -143,6 +161,70 @@ export class RepositoryHandle {
     return comment.id;
   }
 
+  /** A workflow run, finished as `conclusion` says; returns its id. */
+  addWorkflowRun(seed: WorkflowRunSeed): number {
+    const workflow = this.workflow(seed.workflow);
+    const now = this.state.now();
+    const runNumber = [...this.repository.workflowRuns.values()].filter((run) => run.workflow === workflow).length + 1;
+    const run: WorkflowRun = {
+      id: this.state.ids.take('run'),
+      workflow,
+      runNumber,
+      runAttempt: seed.attempt ?? 1,
+      event: seed.event,
+      headSha: seed.headSha,
+      headBranch: seed.headBranch ?? 'main',
+      actor: this.state.user(seed.actor ?? GITHUB_ACTIONS_BOT.login),
+      pullRequests: seed.pullRequests ?? [],
+      status: 'completed',
+      conclusion: seed.conclusion ?? 'success',
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.repository.workflowRuns.set(run.id, run);
+    this.repository.commits.add(seed.headSha);
+    return run.id;
+  }
+
+  /** Ends a run with this conclusion (a run's steps decide it after the run id is known). */
+  concludeWorkflowRun(id: number, conclusion: RunConclusion): void {
+    const run = this.repository.workflowRuns.get(id);
+    if (!run) throw new Error(`run ${id} does not exist`);
+    run.conclusion = conclusion;
+    run.updatedAt = this.state.now();
+  }
+
+  /**
+   * What `actions/upload-artifact` does from inside a run: the files zipped into one immutable artifact with the
+   * zip's SHA-256. Returns the artifact's id.
+   */
+  uploadArtifact(runId: number, name: string, files: Readonly<Record<string, string | Uint8Array>>, retentionDays = 90): number {
+    if (!this.repository.workflowRuns.has(runId)) throw new Error(`run ${runId} does not exist`);
+    if ([...this.repository.artifacts.values()].some((artifact) => artifact.runId === runId && artifact.name === name)) {
+      throw new Error(`run ${runId} has an artifact named ${name} already (artifacts are immutable)`);
+    }
+    const zip = Buffer.from(zipSync(Object.fromEntries(Object.entries(files).map(([path, content]) => [path, typeof content === 'string' ? strToU8(content) : content]))));
+    const created = this.state.clock();
+    const artifact: Artifact = {
+      id: this.state.ids.take('artifact'),
+      runId,
+      name,
+      zip,
+      digest: `sha256:${createHash('sha256').update(zip).digest('hex')}`,
+      createdAt: timestamp(created),
+      expiresAt: timestamp(new Date(created.getTime() + retentionDays * 86_400_000)),
+    };
+    this.repository.artifacts.set(artifact.id, artifact);
+    return artifact.id;
+  }
+
+  /** Ends an artifact's retention now: the API then says it expired and no longer serves it. */
+  expireArtifact(id: number): void {
+    const artifact = this.repository.artifacts.get(id);
+    if (!artifact) throw new Error(`artifact ${id} does not exist`);
+    artifact.expiresAt = this.state.now();
+  }
+
   addLabel(name: string, options: { readonly color?: string; readonly description?: string } = {}): void {
     this.label(name, options.color, options.description);
   }
@@ -167,6 +249,16 @@ export class RepositoryHandle {
 
   labels(): LabelSnapshot[] {
     return [...this.repository.labels.values()].map(({ name, color, description }) => ({ name, color, description }));
+  }
+
+  /** The workflow of this file name, known from its first run on. */
+  private workflow(file: string): Workflow {
+    let workflow = this.repository.workflows.get(file);
+    if (!workflow) {
+      workflow = { id: this.state.ids.take('workflow'), name: file.replace(/\.ya?ml$/, ''), path: `.github/workflows/${file}` };
+      this.repository.workflows.set(file, workflow);
+    }
+    return workflow;
   }
 
   private pullRequestPart(number: number) {

@@ -65,6 +65,49 @@ export interface Issue {
 /** The issue side of a pull request, with the pull request's own part. */
 export type PullRequestIssue = Issue & { readonly pullRequest: PullRequestPart };
 
+/** A workflow file of the repository, as GitHub Actions knows it once it has run. */
+export interface Workflow {
+  readonly id: number;
+  readonly name: string;
+  /** `.github/workflows/<file>`. */
+  readonly path: string;
+}
+
+export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'neutral' | 'stale';
+
+/** One run of a workflow (its latest attempt). */
+export interface WorkflowRun {
+  readonly id: number;
+  readonly workflow: Workflow;
+  readonly runNumber: number;
+  runAttempt: number;
+  readonly event: string;
+  readonly headSha: string;
+  readonly headBranch: string;
+  readonly actor: User;
+  /** Pull requests of the run's head, by number. */
+  readonly pullRequests: readonly number[];
+  status: 'completed' | 'in_progress' | 'queued';
+  conclusion: RunConclusion | null;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * An artifact a run uploaded: a zip archive, immutable, with its SHA-256 (`digest`), gone once it expires or is
+ * deleted.
+ */
+export interface Artifact {
+  readonly id: number;
+  readonly runId: number;
+  readonly name: string;
+  readonly zip: Buffer;
+  /** `sha256:<hex>` of the zip, as GitHub reports it. */
+  readonly digest: string;
+  readonly createdAt: string;
+  expiresAt: string;
+}
+
 /** Numeric ids per kind of object, starting where real ones of that kind are about as large. */
 export class IdSequence {
   private readonly next = new Map<string, number>();
@@ -85,6 +128,10 @@ export class Repository {
   /** By lower-cased name: GitHub matches label names without regard to case. */
   readonly labels = new Map<string, Label>();
   readonly commits = new Set<string>();
+  /** By file name (`plan.yml`): GitHub lets the API name a workflow by its file. */
+  readonly workflows = new Map<string, Workflow>();
+  readonly workflowRuns = new Map<number, WorkflowRun>();
+  readonly artifacts = new Map<number, Artifact>();
 
   constructor(
     readonly id: number,
@@ -143,13 +190,25 @@ export class Repository {
 /** The user that GITHUB_TOKEN acts as, with its real id, so that code matching on it sees what it would on GitHub. */
 export const GITHUB_ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282 } as const;
 
-const ID_STARTS = { repository: 600_000_001, user: 9_000_001, issue: 2_100_000_001, pull: 1_900_000_001, comment: 2_500_000_001, label: 7_000_000_001 };
+const ID_STARTS = {
+  repository: 600_000_001,
+  user: 9_000_001,
+  issue: 2_100_000_001,
+  pull: 1_900_000_001,
+  comment: 2_500_000_001,
+  label: 7_000_000_001,
+  workflow: 120_000_001,
+  run: 12_000_000_001,
+  artifact: 3_400_000_001,
+};
 
 /** Everything the server knows: users, repositories, and where ids and time come from. */
 export class GitHubState {
   readonly ids = new IdSequence(ID_STARTS);
   private readonly users = new Map<string, User>();
   private readonly repositories = new Map<string, Repository>();
+  /** Short-lived links to artifact archives handed out by the download redirect, by their token. */
+  readonly blobLinks = new Map<string, { readonly zip: Buffer; readonly expires: number }>();
 
   constructor(readonly clock: () => Date) {}
 
