@@ -1,7 +1,8 @@
 /**
  * The drift pre-check end to end: the real command line and engine, the real Terraform CLI and AWS provider, state
- * in S3, against the local AWS emulator. Three accounts, one per variant and option set, are applied, found converged
- * by Terraform (which writes their records), then checked without Terraform. The reads a real `terraform plan` made
+ * in S3, against the local AWS emulator. Two accounts, one per variant, one with an instance profile and one without
+ * (what decides which objects Terraform refreshes), are applied, found converged by Terraform (which writes their
+ * records), then checked without Terraform. The reads a real `terraform plan` made
  * must all be made by the pre-check; every change made outside Terraform must send the account to Terraform, whose
  * plan reports the drift; a change Terraform ignores must not. Changes of configuration, module, versions, age, lock
  * and state, and reads that fail, are checked on the pre-check alone (no Terraform needed to see it decline).
@@ -13,7 +14,7 @@ import { main } from '../cli/main';
 import { sessionName } from '../engine/account-run';
 import { AwsAccess } from '../engine/aws/aws-access';
 import { loadConfig } from '../engine/config-loader';
-import { MatrixConfig, ResolvedAccount } from '../engine/config';
+import { AccountEntry, MatrixConfig, ResolvedAccount } from '../engine/config';
 import { DEFAULT_MAX_AGE_MS, DriftPrecheck, DriftPrecheckOptions } from '../engine/drift-precheck';
 import { canonicalJson } from '../engine/fingerprint';
 import { VERIFIED_AWS_PROVIDER_VERSIONS } from '../engine/refresh-reads';
@@ -26,32 +27,31 @@ import { captureIo } from './support/cli';
 
 const MODULES = join(__dirname, '..', 'modules');
 const WORKER_CWD = process.cwd();
-const ACCOUNTS = { a: '260000000001', b: '260000000002', c: '260000000003' };
+const ACCOUNTS = { minimal: '260000000001', logging: '260000000002' };
 const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
-const KMS_KEY = 'arn:aws:kms:eu-west-1:260000000002:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+const KMS_KEY = 'arn:aws:kms:eu-west-1:260000000001:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
 let emulator: AwsEmulator;
 let dir: string;
 let runs = 0;
 
-// The first step runs Terraform in three accounts on two cores.
+// The first step runs Terraform in two accounts on two cores.
 jest.setTimeout(600_000);
 
 const stateKey = (id: string) => `session-manager-role/${id}.tfstate`;
 const recordKey = (id: string) => `${stateKey(id)}.session-manager-role.json`;
 const bucket = () => emulator.bucketOutOfBand(STATE_BUCKET);
 
-/** One account per variant and option set: the reads Terraform's refresh makes depend on them. */
-function config(overrides: { aDescription?: string; moduleSource?: string } = {}): string {
-  const text = emulatorMatrixConfig(emulator.endpoint, [
-    { id: ACCOUNTS.a, name: 'a', ...(overrides.aDescription ? { inputs: { description: overrides.aDescription } } : {}) },
+/** One account per variant, with and without an instance profile: the reads Terraform's refresh makes depend on it. */
+function accounts(overrides: { description?: string } = {}): AccountEntry[] {
+  return [
     {
-      id: ACCOUNTS.b,
-      name: 'b',
+      id: ACCOUNTS.minimal,
+      name: 'minimal',
       inputs: {
         create_instance_profile: false,
         path: '/ssm/',
-        description: 'Session Manager, no instance profile',
+        description: overrides.description ?? 'Session Manager, no instance profile',
         permissions_boundary: BOUNDARY,
         max_session_duration: 7200,
         tags: { team: 'platform' },
@@ -59,12 +59,16 @@ function config(overrides: { aDescription?: string; moduleSource?: string } = {}
       },
     },
     {
-      id: ACCOUNTS.c,
-      name: 'c',
+      id: ACCOUNTS.logging,
+      name: 'logging',
       variant: 'logging',
       inputs: { s3_bucket_name: 'org-audit-logs', s3_key_prefix: 'ssm', s3_bucket_owner_account_id: '260000000009', cloudwatch_log_group_name: '/ssm/sessions', policy_name: 'session-logging' },
     },
-  ]);
+  ];
+}
+
+function config(overrides: { description?: string; moduleSource?: string } = {}): string {
+  const text = emulatorMatrixConfig(emulator.endpoint, accounts(overrides));
   return overrides.moduleSource ? `module:\n  source: ${overrides.moduleSource}\n${text}` : text;
 }
 
@@ -72,7 +76,7 @@ beforeAll(async () => {
   emulator = await startMatrixEmulator(Object.values(ACCOUNTS));
   dir = mkdtempSync(join(tmpdir(), 'smr-precheck-'));
   writeFileSync(join(dir, 'accounts.yml'), config());
-  writeFileSync(join(dir, 'only-a.yml'), emulatorMatrixConfig(emulator.endpoint, [{ id: ACCOUNTS.a, name: 'a' }]));
+  writeFileSync(join(dir, 'only-minimal.yml'), emulatorMatrixConfig(emulator.endpoint, [accounts()[0]]));
 });
 
 afterAll(async () => {
@@ -134,7 +138,7 @@ test('Terraform finds every account converged after the apply, and writes its co
   // An apply proves nothing about convergence (a change between the apply and its refresh is absorbed into the state).
   for (const id of Object.values(ACCOUNTS)) expect(bucket().listKeys(stateKey(id))).toEqual([stateKey(id)]);
   // Another part of the engine keeps a section of its own in the same record: writes keep it.
-  bucket().putObject(recordKey(ACCOUNTS.a), { version: 1, account_id: ACCOUNTS.a, applied: { config_digest: 'f'.repeat(64) } });
+  bucket().putObject(recordKey(ACCOUNTS.minimal), { version: 1, account_id: ACCOUNTS.minimal, applied: { config_digest: 'f'.repeat(64) } });
 
   const from = emulator.requests.length;
   const { code, result } = await cli('drift', '-c', 'accounts.yml');
@@ -159,14 +163,14 @@ test('Terraform finds every account converged after the apply, and writes its co
       },
     });
   }
-  expect(byName(result).a.precheck!.terraform_reason).toMatch(/^no converged record yet \(s3:\/\/org-tfstate\/session-manager-role\/260000000001\.tfstate\.session-manager-role\.json\)$/);
-  expect(bucket().getObjectJson(recordKey(ACCOUNTS.a))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
+  expect(byName(result).minimal.precheck!.terraform_reason).toMatch(/^no converged record yet \(s3:\/\/org-tfstate\/session-manager-role\/260000000001\.tfstate\.session-manager-role\.json\)$/);
+  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
   config0 = loadConfig(join(dir, 'accounts.yml'), { builtInModules: MODULES });
 });
 
 test('unchanged accounts are checked without Terraform, with every read a real plan makes, and their credentials reported for masking', async () => {
   // Used since it converged: AWS updates RoleLastUsed, which Terraform ignores.
-  emulator.outOfBand(ACCOUNTS.a).useRole('ssm-a', 'eu-west-1');
+  emulator.outOfBand(ACCOUNTS.minimal).useRole('ssm-minimal', 'eu-west-1');
   const secrets: string[] = [];
   const from = emulator.requests.length;
   const result = await runMatrix({
@@ -191,8 +195,8 @@ test('unchanged accounts are checked without Terraform, with every read a real p
   expect([...terraformPlanReads].filter((read) => !precheckReads.has(read))).toEqual([]);
   for (const id of Object.values(ACCOUNTS)) expect([...terraformPlanReads].filter((read) => read.includes(` ${id} `)).length).toBeGreaterThan(5);
   // Without an instance profile, Terraform does not read one; with one, it does.
-  expect([...terraformPlanReads].some((read) => read.startsWith(`iam ${ACCOUNTS.b} GetInstanceProfile`))).toBe(false);
-  expect([...terraformPlanReads].some((read) => read.startsWith(`iam ${ACCOUNTS.c} GetInstanceProfile {"InstanceProfileName":"ssm-c"}`))).toBe(true);
+  expect([...terraformPlanReads].some((read) => read.startsWith(`iam ${ACCOUNTS.minimal} GetInstanceProfile`))).toBe(false);
+  expect([...terraformPlanReads].some((read) => read.startsWith(`iam ${ACCOUNTS.logging} GetInstanceProfile {"InstanceProfileName":"ssm-logging"}`))).toBe(true);
   // The same role, external id and session name as the account's Terraform run.
   const assumed = requests.filter((request) => request.action === 'AssumeRole' && request.params.RoleArn.endsWith(':role/terraform'));
   expect(new Set(assumed.map((request) => request.params.RoleSessionName))).toEqual(new Set([sessionName(result.run.id)]));
@@ -206,7 +210,7 @@ test('unchanged accounts are checked without Terraform, with every read a real p
 test('plan checks unchanged accounts without Terraform too; applying that plan has nothing to apply; --full plans anyway', async () => {
   const planned = await cli('plan', '-c', 'accounts.yml');
   expect(planned.code).toBe(0);
-  expect(planned.result.accounts.map((account) => account.precheck?.without_terraform)).toEqual([true, true, true]);
+  expect(planned.result.accounts.map((account) => account.precheck?.without_terraform)).toEqual([true, true]);
   // The fingerprint a Terraform plan without changes has, so that reviews and applies treat both alike.
   expect(planned.result.accounts.map((account) => account.fingerprint)).toEqual(converged.accounts.map((account) => account.fingerprint));
   writeFileSync(join(dir, 'plan.json'), JSON.stringify(planned.result));
@@ -214,19 +218,19 @@ test('plan checks unchanged accounts without Terraform too; applying that plan h
   expect(applied.code).toBe(0);
   for (const account of applied.result.accounts) expect(account).toMatchObject({ status: 'no_changes', reason: expect.stringMatching(/^nothing to apply: run \S+ checked it without Terraform/) });
 
-  const full = await cli('drift', '-c', 'only-a.yml', '--full');
+  const full = await cli('drift', '-c', 'only-minimal.yml', '--full');
   expect(full.code).toBe(0);
-  const [a] = full.result.accounts;
-  expect(a.phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'output', 'record']);
+  const [minimal] = full.result.accounts;
+  expect(minimal.phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'output', 'record']);
   // Proven converged again with nothing changed: the record keeps the time it first converged.
-  expect(a.precheck).toEqual({
+  expect(minimal.precheck).toEqual({
     without_terraform: false,
     terraform_reason: 'a full check was asked for: Terraform plans every account',
     recorded: true,
-    converged_since: byName(converged).a.precheck!.converged_since,
+    converged_since: byName(converged).minimal.precheck!.converged_since,
     verified_at: expect.any(String),
   });
-  expect(Date.parse(a.precheck!.verified_at!)).toBeGreaterThan(Date.parse(a.precheck!.converged_since!));
+  expect(Date.parse(minimal.precheck!.verified_at!)).toBeGreaterThan(Date.parse(minimal.precheck!.converged_since!));
 });
 
 test('what the pre-check cannot vouch for goes to Terraform: configuration, module, versions, age, lock, state, records, failed reads', async () => {
@@ -242,58 +246,59 @@ test('what the pre-check cannot vouch for goes to Terraform: configuration, modu
     writeFileSync(join(dir, name), text);
     return loadConfig(join(dir, name), { builtInModules: MODULES });
   };
-  expect(await reason('a')).toBe('unchanged');
+  expect(await reason('minimal')).toBe('unchanged');
 
   // Configuration: another input.
-  expect(await reason('a', {}, configFile('described.yml', config({ aDescription: 'Another description' })))).toBe('the configuration (root module, inputs or module content) changed since it converged');
+  expect(await reason('minimal', {}, configFile('described.yml', config({ description: 'Another description' })))).toBe('the configuration (root module, inputs or module content) changed since it converged');
   // Module: the same content elsewhere is the same module; one file changed is another.
   cpSync(MODULES, join(dir, 'modules-copy'), { recursive: true });
   const copied = configFile('copied.yml', config({ moduleSource: './modules-copy' }));
-  expect(await reason('a', {}, copied)).toBe('unchanged');
+  expect(await reason('minimal', {}, copied)).toBe('unchanged');
   writeFileSync(join(dir, 'modules-copy', 'session-manager-role-minimal', 'README.md'), 'edited\n');
-  expect(await reason('a', {}, copied)).toMatch(/^the configuration \(root module, inputs or module content\) changed/);
-  expect(await reason('c', {}, copied)).toBe('unchanged');
+  expect(await reason('minimal', {}, copied)).toMatch(/^the configuration \(root module, inputs or module content\) changed/);
+  expect(await reason('logging', {}, copied)).toBe('unchanged');
   // A module whose content only Terraform's init would know.
   const remote = configFile('remote.yml', config({ moduleSource: 'git::https://git.example.com/ssm.git//modules?ref=v1.2.0' }));
-  expect(await reason('a', {}, remote)).toMatch(/^the module source git::https:\/\/git\.example\.com\/ssm\.git\/\/modules\/session-manager-role-minimal\?ref=v1\.2\.0 is not a local folder or a git commit/);
+  expect(await reason('minimal', {}, remote)).toMatch(/^the module source git::https:\/\/git\.example\.com\/ssm\.git\/\/modules\/session-manager-role-minimal\?ref=v1\.2\.0 is not a local folder or a git commit/);
 
   // Provider and Terraform versions, and the record's age.
   expect(VERIFIED_AWS_PROVIDER_VERSIONS).toContain(TESTED_AWS_PROVIDER_VERSION);
-  expect(await reason('a', { awsProviderVersion: '5.101.0' })).toBe(`the pre-check's reads are verified for hashicorp/aws ${VERIFIED_AWS_PROVIDER_VERSIONS.join(', ')}; this run uses 5.101.0`);
-  const recordA = bucket().getObjectText(recordKey(ACCOUNTS.a));
-  bucket().putObject(recordKey(ACCOUNTS.a), recordA.replace(`"aws_provider_version": "${TESTED_AWS_PROVIDER_VERSION}"`, '"aws_provider_version": "5.99.0"'));
-  expect(await reason('a')).toBe(`the AWS provider changed since it converged (5.99.0, now ${TESTED_AWS_PROVIDER_VERSION})`);
-  bucket().putObject(recordKey(ACCOUNTS.a), recordA);
-  expect(await reason('a', { terraformVersion: '1.12.0' })).toBe(`Terraform changed since it converged (${converged.run.terraform_version}, now 1.12.0)`);
+  expect(await reason('minimal', { awsProviderVersion: '5.101.0' })).toBe(`the pre-check's reads are verified for hashicorp/aws ${VERIFIED_AWS_PROVIDER_VERSIONS.join(', ')}; this run uses 5.101.0`);
+  const recordOfMinimal = bucket().getObjectText(recordKey(ACCOUNTS.minimal));
+  bucket().putObject(recordKey(ACCOUNTS.minimal), recordOfMinimal.replace(`"aws_provider_version": "${TESTED_AWS_PROVIDER_VERSION}"`, '"aws_provider_version": "5.99.0"'));
+  expect(await reason('minimal')).toBe(`the AWS provider changed since it converged (5.99.0, now ${TESTED_AWS_PROVIDER_VERSION})`);
+  bucket().putObject(recordKey(ACCOUNTS.minimal), recordOfMinimal);
+  expect(await reason('minimal', { terraformVersion: '1.12.0' })).toBe(`Terraform changed since it converged (${converged.run.terraform_version}, now 1.12.0)`);
   const later = new Date(Date.now() + DEFAULT_MAX_AGE_MS + 60_000);
-  expect(await reason('a', { now: () => later })).toMatch(/^Terraform last checked it 7 days ago, longer than the maximum age of 7 days$/);
-  expect(await reason('a', { maxAgeMs: 1000, now: () => new Date(Date.now() + 60_000) })).toMatch(/longer than the maximum age of 1 seconds$/);
+  expect(await reason('minimal', { now: () => later })).toMatch(/^Terraform last checked it 7 days ago, longer than the maximum age of 7 days$/);
+  expect(await reason('minimal', { maxAgeMs: 1000, now: () => new Date(Date.now() + 60_000) })).toMatch(/longer than the maximum age of 1 seconds$/);
 
   // Another run holds the state lock; the state changed; the record is gone, or of a format this release does not read.
-  bucket().putObject(`${stateKey(ACCOUNTS.a)}.tflock`, { ID: 'other-run' });
-  expect(await reason('a')).toBe(`the state is locked (s3://org-tfstate/${stateKey(ACCOUNTS.a)}.tflock): another run is working on this account`);
-  bucket().deleteObject(`${stateKey(ACCOUNTS.a)}.tflock`);
-  const state = bucket().getObjectText(stateKey(ACCOUNTS.a));
+  const lock = `${stateKey(ACCOUNTS.minimal)}.tflock`;
+  bucket().putObject(lock, { ID: 'other-run' });
+  expect(await reason('minimal')).toBe(`the state is locked (s3://org-tfstate/${lock}): another run is working on this account`);
+  bucket().deleteObject(lock);
+  const state = bucket().getObjectText(stateKey(ACCOUNTS.minimal));
   const serial = (JSON.parse(state) as { serial: number }).serial;
-  bucket().putObject(stateKey(ACCOUNTS.a), JSON.stringify({ ...JSON.parse(state), serial: serial + 1 }, null, 2));
-  expect(await reason('a')).toBe(`the state changed since it converged (serial ${serial}, now ${serial + 1})`);
-  bucket().putObject(stateKey(ACCOUNTS.a), state);
-  const record = bucket().getObjectText(recordKey(ACCOUNTS.c));
-  bucket().deleteObject(recordKey(ACCOUNTS.c));
-  expect(await reason('c')).toBe(`no converged record yet (s3://org-tfstate/${recordKey(ACCOUNTS.c)})`);
-  bucket().putObject(recordKey(ACCOUNTS.c), record.replace('"version": 1', '"version": 2'));
-  expect(await reason('c')).toBe(`s3://org-tfstate/${recordKey(ACCOUNTS.c)} has format version 2; this release reads version 1`);
-  bucket().putObject(recordKey(ACCOUNTS.c), record);
-  expect(await reason('c')).toBe('unchanged');
+  bucket().putObject(stateKey(ACCOUNTS.minimal), JSON.stringify({ ...JSON.parse(state), serial: serial + 1 }, null, 2));
+  expect(await reason('minimal')).toBe(`the state changed since it converged (serial ${serial}, now ${serial + 1})`);
+  bucket().putObject(stateKey(ACCOUNTS.minimal), state);
+  const record = bucket().getObjectText(recordKey(ACCOUNTS.logging));
+  bucket().deleteObject(recordKey(ACCOUNTS.logging));
+  expect(await reason('logging')).toBe(`no converged record yet (s3://org-tfstate/${recordKey(ACCOUNTS.logging)})`);
+  bucket().putObject(recordKey(ACCOUNTS.logging), record.replace('"version": 1', '"version": 2'));
+  expect(await reason('logging')).toBe(`s3://org-tfstate/${recordKey(ACCOUNTS.logging)} has format version 2; this release reads version 1`);
+  bucket().putObject(recordKey(ACCOUNTS.logging), record);
+  expect(await reason('logging')).toBe('unchanged');
 
   // Reads without an answer: throttled past the retries, denied.
-  emulator.injectFault({ accountId: ACCOUNTS.a, action: 'GetRole', kind: 'Throttling' });
-  expect(await reason('a')).toMatch(/^GetRole ssm-a: Throttling: Injected: Rate exceeded \(after 5 attempts\)$/);
+  emulator.injectFault({ accountId: ACCOUNTS.minimal, action: 'GetRole', kind: 'Throttling' });
+  expect(await reason('minimal')).toMatch(/^GetRole ssm-minimal: Throttling: Injected: Rate exceeded \(after 5 attempts\)$/);
   emulator.clearFaults();
-  emulator.injectFault({ action: 'GetObject', key: recordKey(ACCOUNTS.b), kind: 'AccessDenied' });
-  expect(await reason('b')).toMatch(/^could not read s3:\/\/org-tfstate\/\S+: AccessDenied: Injected: Access Denied$/);
+  emulator.injectFault({ action: 'GetObject', key: recordKey(ACCOUNTS.logging), kind: 'AccessDenied' });
+  expect(await reason('logging')).toMatch(/^could not read s3:\/\/org-tfstate\/\S+: AccessDenied: Injected: Access Denied$/);
   emulator.clearFaults();
-  expect(await reason('b')).toBe('unchanged');
+  expect(await reason('logging')).toBe('unchanged');
 });
 
 test("the engine's AWS calls use only the environment given: credentials from it or a profile, never process.env", async () => {
@@ -319,45 +324,46 @@ test("the engine's AWS calls use only the environment given: credentials from it
 
 test('each change made outside Terraform is seen by the pre-check and reported by the plan', async () => {
   const policyArn = (id: string, name: string) => `arn:aws:iam::${id}:policy/${name}`;
-  // a: the role deleted and created again under another path (a role's path cannot change in place).
-  emulator.outOfBand(ACCOUNTS.a).recreateRole('ssm-a', '/moved/');
-  // b: the role's own settings.
-  const b = emulator.outOfBand(ACCOUNTS.b);
-  b.setTrustPolicy('ssm-b', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'sts:AssumeRole' }] });
-  b.setRoleDescription('ssm-b', 'Changed in the console');
-  b.setMaxSessionDuration('ssm-b', 10800);
-  b.setPermissionsBoundary('ssm-b', 'arn:aws:iam::aws:policy/AdministratorAccess');
-  b.tagRole('ssm-b', 'owner', 'someone-else');
-  // c: its policies, and its instance profile deleted.
-  const c = emulator.outOfBand(ACCOUNTS.c);
-  c.editPolicy(policyArn(ACCOUNTS.c, 'session-logging'), { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
-  c.attachRolePolicy('ssm-c', c.createPolicy('AdminByHand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
-  c.putRolePolicy('ssm-c', 'added-by-hand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] });
-  c.deleteInstanceProfile('ssm-c');
+  // minimal: the role's own settings, then the role deleted and created again under another path (a role's path
+  // cannot change in place).
+  const minimal = emulator.outOfBand(ACCOUNTS.minimal);
+  minimal.setTrustPolicy('ssm-minimal', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'sts:AssumeRole' }] });
+  minimal.setRoleDescription('ssm-minimal', 'Changed in the console');
+  minimal.setMaxSessionDuration('ssm-minimal', 10800);
+  minimal.setPermissionsBoundary('ssm-minimal', 'arn:aws:iam::aws:policy/AdministratorAccess');
+  minimal.tagRole('ssm-minimal', 'owner', 'someone-else');
+  minimal.recreateRole('ssm-minimal', '/moved/');
+  // logging: its policies, and its instance profile deleted.
+  const logging = emulator.outOfBand(ACCOUNTS.logging);
+  logging.editPolicy(policyArn(ACCOUNTS.logging, 'session-logging'), { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+  logging.attachRolePolicy('ssm-logging', logging.createPolicy('AdminByHand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }));
+  logging.putRolePolicy('ssm-logging', 'added-by-hand', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] });
+  logging.deleteInstanceProfile('ssm-logging');
 
   const { code, result } = await cli('drift', '-c', 'accounts.yml');
   expect(code).toBe(2);
-  const accounts = byName(result);
+  const checked = byName(result);
   for (const entry of result.accounts) expect(entry.precheck).toEqual({ without_terraform: false, terraform_reason: expect.stringMatching(/^AWS objects differ from the converged record: /) });
-
   // Drift found: the records say converged no longer (the next convergence starts a new `since`); other sections stay.
   for (const id of Object.values(ACCOUNTS)) expect(bucket().getObjectJson(recordKey(id))).not.toHaveProperty('converged');
-  expect(bucket().getObjectJson(recordKey(ACCOUNTS.a))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
+  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
 
-  expect(accounts.a.precheck!.terraform_reason).toContain('GetRole ssm-a (Arn, CreateDate, Path, RoleId)');
-  expect(driftOf(accounts.a)['aws_iam_role.this']).toEqual(expect.arrayContaining(['arn', 'path', 'unique_id']));
+  // Each change is a field the pre-check names, and an attribute Terraform reports.
+  expect(checked.minimal.precheck!.terraform_reason).toBe(
+    'AWS objects differ from the converged record: GetRole ssm-minimal (Arn, AssumeRolePolicyDocument, CreateDate, Description, MaxSessionDuration, Path, PermissionsBoundary, RoleId, Tags)',
+  );
+  expect(driftOf(checked.minimal)['aws_iam_role.this']).toEqual(
+    expect.arrayContaining(['arn', 'assume_role_policy', 'description', 'max_session_duration', 'path', 'permissions_boundary', 'tags', 'tags_all', 'unique_id']),
+  );
 
-  expect(accounts.b.precheck!.terraform_reason).toBe('AWS objects differ from the converged record: GetRole ssm-b (AssumeRolePolicyDocument, Description, MaxSessionDuration, PermissionsBoundary, Tags)');
-  expect(driftOf(accounts.b)).toEqual({ 'aws_iam_role.this': ['assume_role_policy', 'description', 'max_session_duration', 'permissions_boundary', 'tags', 'tags_all'] });
-
-  const reasonC = accounts.c.precheck!.terraform_reason!;
-  expect(reasonC).toContain(`GetPolicy ${policyArn(ACCOUNTS.c, 'session-logging')} (DefaultVersionId`);
-  expect(reasonC).toContain(`GetPolicyVersion ${policyArn(ACCOUNTS.c, 'session-logging')} v2 (not read when it converged)`);
-  expect(reasonC).toContain('ListAttachedRolePolicies ssm-c (AttachedPolicies)');
-  expect(reasonC).toContain('ListRolePolicies ssm-c (PolicyNames)');
-  expect(reasonC).toContain('GetRolePolicy ssm-c added-by-hand (not read when it converged)');
-  expect(reasonC).toContain('GetInstanceProfile ssm-c (was found, now NoSuchEntity)');
-  expect(driftOf(accounts.c)).toEqual({
+  const reason = checked.logging.precheck!.terraform_reason!;
+  expect(reason).toContain(`GetPolicy ${policyArn(ACCOUNTS.logging, 'session-logging')} (DefaultVersionId`);
+  expect(reason).toContain(`GetPolicyVersion ${policyArn(ACCOUNTS.logging, 'session-logging')} v2 (not read when it converged)`);
+  expect(reason).toContain('ListAttachedRolePolicies ssm-logging (AttachedPolicies)');
+  expect(reason).toContain('ListRolePolicies ssm-logging (PolicyNames)');
+  expect(reason).toContain('GetRolePolicy ssm-logging added-by-hand (not read when it converged)');
+  expect(reason).toContain('GetInstanceProfile ssm-logging (was found, now NoSuchEntity)');
+  expect(driftOf(checked.logging)).toEqual({
     'aws_iam_instance_profile.this[0]': 'deleted',
     'aws_iam_policy.this': ['policy'],
     'aws_iam_role.this': ['inline_policy'],
