@@ -58,6 +58,12 @@ const changedSince: OptionSpec = {
   description: 'Plan only accounts whose configuration or module differs from <git-ref>; the others are skipped.',
 };
 
+const unapplied: OptionSpec = {
+  name: 'unapplied',
+  type: 'boolean',
+  description: 'Run only accounts whose configuration differs from the one last applied to them (recorded beside each state); the others are skipped.',
+};
+
 /** The drift pre-check's options, for plan and drift. */
 const precheckOptions: OptionSpec[] = [
   { name: 'full', type: 'boolean', description: 'Plan every account with Terraform, even those unchanged since their converged record.' },
@@ -90,6 +96,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...runOptions.slice(0, 2),
       { name: 'review-record', type: 'string', value: '<file>', description: 'Also write the review record (every planned account\'s fingerprint, the commit and the config) to <file>.' },
       changedSince,
+      unapplied,
       ...precheckOptions,
       ...runOptions.slice(2),
     ],
@@ -107,6 +114,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'expect', type: 'string', value: '<file>', description: 'Review record of the reviewed plan: apply only accounts whose new plan has the fingerprint it records.' },
       { name: 'auto-approve', type: 'boolean', description: 'Plan and apply without a reviewed plan.' },
       changedSince,
+      unapplied,
       ...runOptions.slice(2),
     ],
     exitCodes: ['0  every account applied or had nothing to apply', '1  the config is invalid, or an account failed, was refused or cancelled'],

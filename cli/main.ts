@@ -119,6 +119,7 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
   if (parallelism !== undefined && !/^[1-9]\d*$/.test(parallelism)) throw new UsageError(`--parallelism must be a whole number of at least 1 (got "${parallelism}")`);
   const apply = command === 'apply' ? applyMode(options) : undefined;
   const ref = text(options, 'changed-since');
+  if (ref !== undefined && options.unapplied) throw new UsageError('--changed-since and --unapplied choose accounts two ways: give one of them');
   const changes = ref ? await changedAccounts(config, ref, { builtInModules: BUILT_IN_MODULES }) : undefined;
 
   // The first signal stops the run cleanly (Terraform finishes its step, writes state, releases locks); the result
@@ -154,6 +155,7 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       changes,
       full: options.full === true,
       maxAgeMs: durationOption(options, 'max-age'),
+      unapplied: options.unapplied === true,
       env: io.env,
       terraform: terraformOptions(options),
       signal: stop.signal,

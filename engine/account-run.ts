@@ -6,6 +6,7 @@ import { planFingerprint, planShape } from './fingerprint';
 import { NormalisedPlan, PlanJson, normalisePlan } from './plan-normalise';
 import { AccountResult, AccountStatus, Command, NO_CHANGES, OutputChange, PhaseTiming, SENSITIVE } from './result';
 import { formatDuration } from './duration';
+import { AppliedConfiguration } from './applied-configuration';
 import { ReviewedFingerprints, ReviewedPlan } from './review-record';
 import { rootConfiguration } from './root-module';
 import { TerraformExit, TerraformInvocation, UiEvent, errorExcerpt, runTerraform } from './terraform-process';
@@ -15,8 +16,12 @@ import { TerraformSetup, writeIfChanged } from './terraform-setup';
 export type ApplyMode =
   /** Plan, then apply that plan. */
   | { readonly kind: 'auto-approve' }
-  /** Plan, then apply only if the plan's fingerprint is one a review showed for the account. */
-  | { readonly kind: 'expect'; readonly reviewed: ReviewedFingerprints }
+  /**
+   * Plan, then apply only if the plan's fingerprint is one a review showed for the account. The reviews may depend on
+   * which accounts have changes not yet applied (an apply gathers the reviews of every merge since): then they are
+   * looked up once the run knows, from the accounts it will plan and what was last applied to each.
+   */
+  | { readonly kind: 'expect'; readonly reviewed: ReviewedFingerprints | ((pending: readonly PendingAccount[]) => Promise<ReviewedFingerprints>) }
   /** Apply the plan file that the `plan` run with this id saved in the working directory. */
   | {
       readonly kind: 'saved';
@@ -25,6 +30,12 @@ export type ApplyMode =
       /** Accounts the plan run checked without Terraform (no plan file): nothing to apply. */
       readonly unchanged?: ReadonlySet<string>;
     };
+
+/** An account a run will plan, and what its record says was last applied to it, if anything. */
+export interface PendingAccount {
+  readonly account: ResolvedAccount;
+  readonly applied?: AppliedConfiguration;
+}
 
 export type Phase = 'prepare' | 'init' | 'plan' | 'show' | 'apply' | 'refresh' | 'output';
 
@@ -149,6 +160,7 @@ class AccountRun {
     // Nothing to apply is never refused; changes are applied only as reviewed.
     if (!hasChanges) return this.result('no_changes');
     if (apply?.kind === 'expect') {
+      if (typeof apply.reviewed === 'function') throw new Error('the reviews of an apply are looked up before its accounts run');
       const refusal = refusalReason(apply.reviewed.get(this.account.id) ?? [], this.fingerprint);
       if (refusal) return this.result('refused', { reason: refusal });
     }

@@ -3,9 +3,10 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { AccountRunOptions, ApplyMode, Phase, runAccount } from './account-run';
+import { AppliedConfiguration, UnappliedAccounts, recordApplied, unappliedAccounts } from './applied-configuration';
+import { AwsAccess } from './aws/aws-access';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ChangedAccounts, unchangedAccounts } from './changed-since';
-import { AwsAccess } from './aws/aws-access';
 import { ConfigDigests } from './config-digest';
 import { DriftPrecheck, lockedProviderVersion } from './drift-precheck';
 import { precheckedRun } from './precheck-run';
@@ -55,6 +56,11 @@ export interface MatrixRunOptions {
   readonly shard?: ShardSpec;
   /** The accounts changed since a git revision (`--changed-since`): the others are skipped. @default every account runs */
   readonly changes?: ChangedAccounts;
+  /**
+   * Run only accounts whose effective configuration is not the one their record says was last applied; the others
+   * are skipped. @default false
+   */
+  readonly unapplied?: boolean;
   /** The caller's environment; Terraform gets only an allowlisted part of it (terraform-environment.ts). */
   readonly env?: NodeJS.ProcessEnv;
   /** `TF_LOG` for Terraform, and further variables to pass to it. @default neither */
@@ -114,13 +120,17 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
     progress({ kind: 'notice', message: 'TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input).' });
   }
   const setup = await prepareTerraform(workDir.path, env, options.terraform);
+  const access = engineAccess(setup.env, options.onSecret, progress);
   const parallelism = Math.max(1, options.parallelism ?? availableParallelism());
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
-  const skip = options.changes ? unchangedAccounts(options.config, options.changes) : new Map<string, string>();
   const digests = new ConfigDigests();
   const configDigest = digests.config(options.config);
+  const accountDigests = new Map(inShard.map((account) => [account.id, digests.account(account)]));
+  const selection = options.unapplied ? await unappliedAccounts(inShard, accountDigests, access) : undefined;
+  const skip = new Map([...(options.changes ? unchangedAccounts(options.config, options.changes) : []), ...(selection ? alreadyApplied(inShard, selection) : [])]);
   const toRun = inShard.filter((account) => !skip.has(account.id));
   const cancel = options.signal ?? new AbortController().signal;
+  const apply = await resolveReviews(options.apply, toRun, selection);
 
   const journal = RunJournal.start(workDir.runDirectory(runId), options.command, {
     id: runId,
@@ -130,13 +140,14 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
     parallelism,
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.changes ? { changed_since: { ref: options.changes.ref, commit: options.changes.commit } } : {}),
+    ...(options.unapplied ? { unapplied: true } : {}),
     ...(options.commit ? { commit: options.commit } : {}),
     config_digest: configDigest,
   }, inShard);
   workDir.pruneRuns(runId);
   if (journal.problem) progress({ kind: 'notice', message: `The run's journal cannot be written (${journal.problem}): if the run is killed, what finished is not kept.` });
   for (const account of inShard) {
-    if (skip.has(account.id)) journal.append({ ...skippedResult(account, skip.get(account.id)!), config_digest: digests.account(account) });
+    if (skip.has(account.id)) journal.append({ ...skippedResult(account, skip.get(account.id)!), config_digest: accountDigests.get(account.id) });
   }
   progress({ kind: 'start', total: toRun.length, parallelism, terraform: setup });
 
@@ -154,7 +165,8 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
     options.command === 'apply' || typeof providers !== 'string'
       ? undefined
       : new DriftPrecheck({
-          aws: new AwsAccess(setup.env, options.onSecret),
+          // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
+          aws: access ?? new AwsAccess(setup.env, options.onSecret),
           runId,
           command: options.command,
           terraformVersion: setup.version,
@@ -166,7 +178,7 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
   let done = 0;
   await Promise.all(
     toRun.map(async (account) => {
-      const configDigestOfAccount = digests.account(account);
+      const configDigestOfAccount = accountDigests.get(account.id)!;
       const terraform = async () => {
         const started = Date.now();
         const runOptions: AccountRunOptions = {
@@ -177,7 +189,7 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
           providerLock: typeof providers === 'string' ? providers : undefined,
           lockTimeout: `${Math.ceil((options.lockTimeoutMs ?? 120_000) / 1000)}s`,
           timeoutMs: options.timeoutMs,
-          apply: options.apply,
+          apply,
           configDigest: configDigestOfAccount,
           cancel,
           kill: options.kill,
@@ -196,7 +208,7 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
       const result = precheck
         ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel, configDigest: configDigestOfAccount })
         : await limit(terraform);
-      journal.append(result);
+      journal.append(await withAppliedRecord(result, account, access, { config_digest: configDigestOfAccount, commit: options.commit, run_id: runId }));
       done += 1;
       progress({ kind: 'account', result, done, total: toRun.length });
     }),
@@ -206,6 +218,50 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
   const result = journal.result(new Date());
   journal.finish(result);
   return result;
+}
+
+/**
+ * The engine's own AWS access, with the credentials Terraform gets; undefined (and a notice) when it has none of its
+ * own: records beside S3 states can then be neither read nor written.
+ */
+function engineAccess(env: NodeJS.ProcessEnv, onSecret: ((value: string) => void) | undefined, progress: (event: ProgressEvent) => void): AwsAccess | undefined {
+  const access = new AwsAccess(env, onSecret);
+  if (access.unavailable === undefined) return access;
+  progress({ kind: 'notice', message: `The engine cannot reach AWS itself (${access.unavailable}): the records beside each state are neither read nor written.` });
+  return undefined;
+}
+
+/** Accounts whose configuration is already in effect, with the reason the result gives for skipping them. */
+function alreadyApplied(accounts: readonly ResolvedAccount[], selection: UnappliedAccounts): [string, string][] {
+  return accounts
+    .filter((account) => !selection.unapplied.has(account.id))
+    .map((account) => {
+      const applied = selection.applied.get(account.id)!;
+      return [account.id, `already applied: run ${applied.run_id} applied this configuration${applied.commit ? ` at ${applied.commit.slice(0, 12)}` : ''} on ${applied.at}`];
+    });
+}
+
+/** The reviews of an apply, looked up now that the accounts to plan, and what was last applied to each, are known. */
+async function resolveReviews(apply: ApplyMode | undefined, toRun: readonly ResolvedAccount[], selection: UnappliedAccounts | undefined): Promise<ApplyMode | undefined> {
+  if (apply?.kind !== 'expect' || typeof apply.reviewed !== 'function') return apply;
+  const pending = toRun.map((account) => ({ account, applied: selection?.applied.get(account.id) }));
+  return { kind: 'expect', reviewed: await apply.reviewed(pending) };
+}
+
+/**
+ * Records the configuration as the one in effect when the account's run proved it: an apply that succeeded, or a plan
+ * that found nothing to change. A record that cannot be written is a warning: the next apply plans the account again.
+ */
+async function withAppliedRecord(result: AccountResult, account: ResolvedAccount, access: AwsAccess | undefined, applied: Omit<AppliedConfiguration, 'at'>): Promise<AccountResult> {
+  const inEffect = result.status === 'applied' || (result.status === 'no_changes' && result.fingerprint !== undefined);
+  if (!inEffect) return result;
+  try {
+    await recordApplied(account, access, { ...applied, at: new Date().toISOString() });
+    return result;
+  } catch (error) {
+    const warning = `Its record of the configuration in effect could not be written (${(error as Error).message.split('\n')[0]}): the next apply plans it again.`;
+    return { ...result, warnings: [...(result.warnings ?? []), warning] };
+  }
 }
 
 /** Earlier runs in this work directory that were killed before they finished: their results are written now. */

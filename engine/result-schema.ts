@@ -66,6 +66,7 @@ export function resultSchema(): Record<string, unknown> {
             required: ['ref', 'commit'],
             properties: { ref: { type: 'string' }, commit: gitCommit },
           },
+          unapplied: { const: true },
           commit: gitCommit,
           config_digest: sha256,
         },

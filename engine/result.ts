@@ -159,6 +159,8 @@ export interface RunInfo {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Present when only accounts changed since a git revision were planned. */
   readonly changed_since?: { readonly ref: string; readonly commit: string };
+  /** Present when only accounts whose configuration was not yet applied to them ran. */
+  readonly unapplied?: true;
   /** The commit the config was taken from, when known: given by the caller, or HEAD of the config's repository. */
   readonly commit?: string;
   /** Digest of the whole config's effective configuration (every account, not only those of a shard). */

@@ -14,7 +14,7 @@ import { assembleResult } from '../engine/result-assembly';
 import { driftIssueMarker } from '../report/drift-issue';
 import { parseReviewRecord, reviewRecordDigest } from '../engine/review-record';
 import { GITHUB_BODY_LIMIT, commentMarker, parseCommentData } from '../report/pr-comment';
-import { eventPayload, runActionStep as runStep, RunnerContext, StepRun } from './support/action-runner';
+import { eventPayload, planWorkflowRun, runActionStep as runStep, RunnerContext, StepRun } from './support/action-runner';
 import { AwsEmulator } from '../emulator';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { GitHubServer, RepositoryHandle } from './support/github-server';
@@ -56,8 +56,16 @@ function config(options: { accounts?: (keyof typeof ACCOUNTS)[]; bravoPrefix?: s
   return emulatorMatrixConfig(emulator.endpoint, (options.accounts ?? ['alpha', 'bravo']).map((name) => entries[name]));
 }
 
-function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace });
+function git(...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: runner.workspace, encoding: 'utf8' });
+}
+
+/** A commit on the default branch of the checkout, which GitHub then knows too. Returns its SHA. */
+function commit(message: string): string {
+  git('commit', '-q', '--allow-empty', '-am', message);
+  const head = git('rev-parse', 'HEAD').trim();
+  repository.addCommit(head);
+  return head;
 }
 
 beforeAll(async () => {
@@ -89,7 +97,7 @@ beforeAll(async () => {
   writeFileSync(join(workspace, 'broken.yml'), 'version: 1\nacounts: []\nbackend: { local: { path: x } }\n');
   git('init', '-q');
   git('add', '.');
-  git('commit', '-q', '-m', 'accounts');
+  commit('accounts');
 });
 
 afterAll(async () => {
@@ -127,21 +135,6 @@ async function runActionStep(...args: Parameters<typeof runStep>): Promise<StepR
 
 const botComments = (number: number) => repository.comments(number).filter((comment) => comment.author === 'github-actions[bot]');
 const result = (run: StepRun) => JSON.parse(readFileSync(run.outputs.result, 'utf8')) as MatrixResult;
-const PLAN_WORKFLOW = 'session-manager-role-plan.yml';
-
-/**
- * A run of the plan workflow for a push to a pull request, as examples/workflows/plan.yml has it: the action's step,
- * then actions/upload-artifact uploading the review record the step wrote, under the name the step gave.
- */
-async function planWorkflowRun(inputs: Record<string, string>, event: ReturnType<typeof pullRequestEvent>): Promise<{ step: StepRun; runId: number }> {
-  const pull = event.payload as { pull_request: { number: number; head: { sha: string; ref: string } } };
-  const runId = repository.addWorkflowRun({ workflow: PLAN_WORKFLOW, event: 'pull_request', headSha: pull.pull_request.head.sha, headBranch: pull.pull_request.head.ref, pullRequests: [pull.pull_request.number] });
-  const step = await runActionStep(runner, { command: 'plan', 'github-token': TOKEN, ...inputs }, event, { GITHUB_RUN_ID: String(runId) });
-  if (step.code !== 0) repository.concludeWorkflowRun(runId, 'failure');
-  if (step.outputs['review-record']) repository.uploadArtifact(runId, step.outputs['review-artifact'], { 'review-record.json': readFileSync(step.outputs['review-record']) });
-  return { step, runId };
-}
-
 test('a config with mistakes: annotations on the file\'s lines, the problems in the summary, nothing run', async () => {
   const run = await runActionStep(runner, { command: 'plan', config: 'broken.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'));
   expect(run.code).toBe(1);
@@ -157,7 +150,7 @@ let reviewedRecordText: string;
 test('plan on a pull request: one comment, updated on every push, through rate limits, server errors and a body too long', async () => {
   github.injectFault({ operationId: 'issues/list-comments', nth: 1, kind: 'secondary-rate-limit', retryAfterSeconds: 1 });
   github.injectFault({ operationId: 'issues/create-comment', nth: 1, kind: 'server-error', status: 502 });
-  const { step: first } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H1, 'opened'));
+  const first = await planWorkflowRun(runner, repository, { config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H1, 'opened'), runActionStep);
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/bypassing the setup-terraform wrapper/);
   expect(first.stdout).toMatch(/GitHub secondary rate limit on GET \S+\/issues\/7\/comments\?per_page=100: retrying in 1s/);
@@ -183,9 +176,9 @@ test('plan on a pull request: one comment, updated on every push, through rate l
   // A second push changes bravo's key prefix; a body GitHub finds too long is sent again, shorter.
   repository.pushToPullRequest(7, H2);
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'audit' }));
-  git('commit', '-q', '-am', 'bravo logs to audit/');
+  commit('bravo logs to audit/');
   github.injectFault({ operationId: 'issues/update-comment', nth: 1, kind: 'body-too-long' });
-  const { step: second } = await planWorkflowRun({ config: 'accounts.yml' }, pullRequestEvent(7, H2, 'synchronize'));
+  const second = await planWorkflowRun(runner, repository, { config: 'accounts.yml', 'github-token': TOKEN }, pullRequestEvent(7, H2, 'synchronize'), runActionStep);
   expect(second.code).toBe(0);
   expect(botComments(7)).toHaveLength(1);
   const [updated] = botComments(7);
@@ -229,9 +222,9 @@ test('apply: never on a pull request; after the merge, only the plans that were 
   expect(refused.code).toBe(1);
   expect(refused.stdout).toContain('::error::apply runs only on push or workflow_dispatch, never on pull_request');
 
-  const merge = repository.mergePullRequest(7);
-  // Something nobody reviewed slipped in for bravo (say, another merge touched it).
+  // Something nobody reviewed slipped in for bravo with the merge (say, a conflict resolved by hand).
   writeFileSync(join(runner.workspace, 'accounts.yml'), config({ bravoPrefix: 'unreviewed' }));
+  const merge = repository.mergePullRequest(7, commit('Merge pull request #7'));
   const push = {
     name: 'push',
     sha: merge,

@@ -18,6 +18,8 @@ export interface ActionInputs {
   readonly commentAuthor: string;
   /** File name of the workflow whose runs plan pull requests: where apply finds the review record. */
   readonly planWorkflow: string;
+  /** How many commits of the branch an apply looks back for reviews of accounts without a record of their last apply. */
+  readonly reviewLookback: number;
   readonly failOnDrift: boolean;
   readonly driftIssue: DriftIssueMode;
   readonly driftIssueLabel: string;
@@ -83,6 +85,12 @@ export function readInputs(input: InputReader): ActionInputs {
   const results = input('results').split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command === 'report' && results.length === 0) problems.push('results must name the shard result files (or folders holding them) for command report');
   if (command === 'drift' && optional('changed-since')) problems.push('changed-since does not apply to drift: a drift check always covers every account');
+  if (command === 'apply' && optional('changed-since')) {
+    problems.push('changed-since does not apply to apply: an apply covers every account whose configuration differs from the one last applied to it');
+  }
+  const lookbackText = optional('review-lookback');
+  const lookbackOk = lookbackText === undefined || /^[1-9]\d*$/.test(lookbackText);
+  if (!lookbackOk) problems.push(`review-lookback must be a whole number of at least 1 (got "${lookbackText}")`);
   const terraformLog = optional('terraform-log')?.toLowerCase();
   if (terraformLog !== undefined && !(TERRAFORM_LOG_LEVELS as readonly string[]).includes(terraformLog)) {
     problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(', ')} (got "${terraformLog}")`);
@@ -103,6 +111,7 @@ export function readInputs(input: InputReader): ActionInputs {
     comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
     commentAuthor: text('comment-author') || 'github-actions[bot]',
     planWorkflow: text('plan-workflow') || 'session-manager-role-plan.yml',
+    reviewLookback: lookbackText !== undefined && lookbackOk ? Number(lookbackText) : 30,
     failOnDrift,
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',

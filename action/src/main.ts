@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { ApplyMode } from '../../engine/account-run';
+import { ApplyMode, PendingAccount } from '../../engine/account-run';
+import { reviewWindow } from '../../engine/git';
 import { changedAccounts } from '../../engine/changed-since';
 import { ConfigError, describeProblem, loadConfig, problemCount } from '../../engine/config-loader';
 import { runMatrix } from '../../engine/matrix-run';
@@ -12,7 +13,7 @@ import { runDirectory } from '../../engine/work-directory';
 import { mergeResults } from '../../engine/merge';
 import { MatrixResult, isTroubled } from '../../engine/result';
 import { readResult, writeResult } from '../../engine/result-file';
-import { reviewRecord, reviewRecordDigest, reviewedFingerprints, serializeReviewRecord } from '../../engine/review-record';
+import { ReviewedFingerprints, reviewRecord, reviewRecordDigest, reviewedFingerprints, serializeReviewRecord } from '../../engine/review-record';
 import { syncDriftIssues } from './drift-issues';
 import { ProgressLines } from '../../report/progress';
 import { renderConfigErrors } from '../../report/config-errors';
@@ -21,7 +22,7 @@ import { RecordReference, renderPlanComment } from '../../report/pr-comment';
 import { GitHubClient, describeFailure, gitHubClient } from './github';
 import { ActionInputs, InputError, readInputs } from './inputs';
 import { postPlanComment } from './plan-comment';
-import { reviewArtifactName, reviewOfMerge } from './review-lookup';
+import { Review, reviewArtifactName, reviewOfMerge } from './review-lookup';
 
 /** The modules of this release: the action runs from a checkout of the whole repository at its tag. */
 const BUILT_IN_MODULES = join(__dirname, '..', '..', 'modules');
@@ -87,7 +88,8 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, run: {
     throw new Error(`apply runs only on ${APPLY_EVENTS.join(' or ')}, never on ${context.eventName}: a pull request shows the plan, the merge applies it`);
   }
   const config = loadConfig(inputs.config, { builtInModules: BUILT_IN_MODULES });
-  const apply = inputs.command === 'apply' ? await reviewedApply(inputs, octokit, publication) : undefined;
+  const apply: ApplyMode | undefined =
+    inputs.command === 'apply' ? { kind: 'expect', reviewed: (pending) => reviewsSinceLastApply(inputs, octokit, publication, pending) } : undefined;
   const changes = inputs.changedSince ? await changedAccounts(config, inputs.changedSince, { builtInModules: BUILT_IN_MODULES }) : undefined;
   const progress = new ProgressLines(inputs.command);
   return runMatrix({
@@ -105,6 +107,7 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, run: {
     changes,
     full: inputs.full,
     maxAgeMs: inputs.maxAgeMs,
+    unapplied: inputs.command === 'apply',
     terraform: { terraformLog: inputs.terraformLog, passEnv: inputs.passEnv },
     // The environment's credentials, and those the engine obtains itself (assumed roles), never show in the log.
     onSecret: (secret) => core.setSecret(secret),
@@ -130,21 +133,37 @@ function resultFiles(entries: readonly string[]): string[] {
 }
 
 /**
- * The plans reviewed on the pull request that produced this commit, from the review record its plan run kept; without
- * a record that checks out, changes are refused. The verified record is kept as a file for the apply's own records.
+ * The plans reviewed for the changes an apply is about to make: those of every pull request merged since the accounts
+ * with changes were last applied (their records name the commit), from the review records their plan runs kept. So an
+ * apply also applies what earlier applies did not (a run cancelled by a newer one, a failed or refused account),
+ * as long as a verified review covers it; a review that cannot be verified counts for nothing, and says why.
  */
-async function reviewedApply(inputs: ActionInputs, octokit: GitHubClient, publication: Publication): Promise<ApplyMode> {
-  const review = await reviewOfMerge(octokit, context.repo, context.sha, { config: inputs.config, author: inputs.commentAuthor, planWorkflow: inputs.planWorkflow });
-  if (!review.verified) {
-    const message = `No verified review: ${review.reason}. Accounts with changes are refused.`;
+async function reviewsSinceLastApply(inputs: ActionInputs, octokit: GitHubClient, publication: Publication, pending: readonly PendingAccount[]): Promise<ReviewedFingerprints> {
+  if (pending.length === 0) return new Map();
+  const commits = await reviewWindow(dirname(resolve(inputs.config)), context.sha, pending.map((entry) => entry.applied?.commit), inputs.reviewLookback);
+  const options = { config: inputs.config, author: inputs.commentAuthor, planWorkflow: inputs.planWorkflow };
+  const verified: Extract<Review, { verified: true }>[] = [];
+  for (const commit of commits) {
+    const review = await reviewOfMerge(octokit, context.repo, commit, options);
+    if (review.verified) {
+      core.info(`Review of pull request #${review.pullRequest} verified (${review.commentUrl}; record of ${review.runUrl}): ${review.record.accounts.length} planned accounts.`);
+      verified.push(review);
+      if (commit === context.sha) {
+        publication.commentUrl = review.commentUrl;
+        publication.record = writeRecordFile(inputs.config, review.recordText);
+      }
+    } else if (review.pullRequest !== undefined) {
+      const message = `Not counted as a review: ${review.reason}.`;
+      core.warning(message);
+      publication.notices.push(message);
+    } else core.info(`Commit ${commit.slice(0, 12)}: ${review.reason}.`);
+  }
+  if (verified.length === 0) {
+    const message = `No verified review among the ${commits.length} commit${commits.length === 1 ? '' : 's'} since the accounts were last applied: accounts with changes are refused.`;
     core.warning(message);
     publication.notices.push(message);
-    return { kind: 'expect', reviewed: new Map() };
   }
-  core.info(`Applying what pull request #${review.pullRequest} reviewed (${review.commentUrl}; record of ${review.runUrl}): ${review.record.accounts.length} planned accounts.`);
-  publication.commentUrl = review.commentUrl;
-  publication.record = writeRecordFile(inputs.config, review.recordText);
-  return { kind: 'expect', reviewed: reviewedFingerprints([{ record: review.record, source: `pull request #${review.pullRequest}` }]) };
+  return reviewedFingerprints(verified.map((review) => ({ record: review.record, source: `pull request #${review.pullRequest}` })));
 }
 
 /** The review record of a whole plan, written where the workflow uploads it from (see examples/workflows/plan.yml). */

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import examples from '@octokit/webhooks-examples';
+import { RepositoryHandle } from './github-server';
 
 const BUNDLE = join(__dirname, '..', '..', 'action', 'dist', 'index.js');
 
@@ -104,4 +105,27 @@ function parseOutputs(text: string): Record<string, string> {
   const pattern = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
   for (const match of text.matchAll(pattern)) outputs[match[1]] = match[3];
   return outputs;
+}
+
+/** The plan workflow's file name, as the example workflows are copied (with a `session-manager-role-` prefix). */
+export const PLAN_WORKFLOW = 'session-manager-role-plan.yml';
+
+/**
+ * A run of the plan workflow for a push to a pull request, as examples/workflows/plan.yml has it: the action's step,
+ * run as GitHub numbers the run, then actions/upload-artifact uploading the review record the step wrote, under the
+ * name the step gave. A step that fails makes the run fail. `start` starts the step (runActionStep by default).
+ */
+export async function planWorkflowRun(
+  runner: RunnerContext,
+  repository: RepositoryHandle,
+  inputs: Record<string, string>,
+  event: { readonly name: string; readonly payload: object; readonly sha: string; readonly ref: string },
+  start: typeof runActionStep = runActionStep,
+): Promise<StepRun> {
+  const { pull_request: pull } = event.payload as { pull_request: { number: number; head: { sha: string; ref: string } } };
+  const runId = repository.addWorkflowRun({ workflow: PLAN_WORKFLOW, event: 'pull_request', headSha: pull.head.sha, headBranch: pull.head.ref, pullRequests: [pull.number] });
+  const step = await start(runner, { command: 'plan', ...inputs }, event, { GITHUB_RUN_ID: String(runId) });
+  if (step.code !== 0) repository.concludeWorkflowRun(runId, 'failure');
+  if (step.outputs['review-record']) repository.uploadArtifact(runId, step.outputs['review-artifact'], { 'review-record.json': readFileSync(step.outputs['review-record']) });
+  return step;
 }
