@@ -89,6 +89,7 @@ export class DriftPrecheck {
   private readonly maxAgeMs: number;
   private readonly digests: ConfigDigests;
   private readonly now: () => Date;
+  private readonly accountDigests = new Map<string, string>();
 
   constructor(private readonly options: DriftPrecheckOptions) {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
@@ -160,7 +161,7 @@ export class DriftPrecheck {
     const differences = readDifferences(before.reads, after.reads);
     if (differences.length > 0) return `AWS objects changed while Terraform ran: ${differences.join('; ')}`;
     const verifiedAt = before.at.toISOString();
-    const digest = this.digests.account(account);
+    const digest = this.digest(account);
     let written: ConvergedSection | undefined;
     try {
       await updateAccountRecord(this.objects(account), account.id, 'converged', (current) => {
@@ -220,7 +221,7 @@ export class DriftPrecheck {
     if (converged.tool_version !== TOOL_VERSION || converged.rules_version !== PRECHECK_RULES_VERSION) {
       reasons.push(`the record was written by session-manager-role ${converged.tool_version} (rules ${converged.rules_version})`);
     }
-    if (converged.config_digest !== this.digests.account(account)) reasons.push('the configuration (root module, inputs or module content) changed since it converged');
+    if (converged.config_digest !== this.digest(account)) reasons.push('the configuration (root module, inputs or module content) changed since it converged');
     if (converged.terraform_version !== this.options.terraformVersion) reasons.push(`Terraform changed since it converged (${converged.terraform_version}, now ${this.options.terraformVersion})`);
     if (converged.aws_provider_version !== this.options.awsProviderVersion) {
       reasons.push(`the AWS provider changed since it converged (${converged.aws_provider_version}, now ${this.options.awsProviderVersion})`);
@@ -228,6 +229,16 @@ export class DriftPrecheck {
     const age = this.now().getTime() - Date.parse(converged.verified_at);
     if (!(age <= this.maxAgeMs)) reasons.push(`Terraform last checked it ${formatAge(age)} ago, longer than the maximum age of ${formatAge(this.maxAgeMs)}`);
     return reasons;
+  }
+
+  /** The account's configuration digest, computed once per run. */
+  private digest(account: ResolvedAccount): string {
+    let digest = this.accountDigests.get(account.id);
+    if (digest === undefined) {
+      digest = this.digests.account(account);
+      this.accountDigests.set(account.id, digest);
+    }
+    return digest;
   }
 
   private objects(account: ResolvedAccount): BackendObjects {

@@ -82,12 +82,12 @@ export interface MatrixRunOptions {
   readonly full?: boolean;
   /** Plan and drift: the oldest converged record the pre-check trusts, in milliseconds. @default 7 days */
   readonly maxAgeMs?: number;
-  /** Accounts pre-checked at the same time (API reads, no Terraform). @default 16 */
+  /** Accounts pre-checked at the same time (API reads, no Terraform). @default 32 */
   readonly precheckParallelism?: number;
 }
 
-/** Pre-checks are API reads that cost next to no CPU: many run at a time. */
-const PRECHECK_PARALLELISM = 16;
+/** Pre-checks are API reads that cost next to no CPU, mostly waiting for AWS: many run at a time. */
+const PRECHECK_PARALLELISM = 32;
 
 /** How often the adapters hear which accounts are still running, so that a long plan never looks stuck. */
 const HEARTBEAT_MS = 30_000;
