@@ -64,6 +64,17 @@ const unapplied: OptionSpec = {
   description: 'Run only accounts whose configuration differs from the one last applied to them (recorded beside each state); the others are skipped.',
 };
 
+/** The drift pre-check's options, for plan and drift. */
+const precheckOptions: OptionSpec[] = [
+  { name: 'full', type: 'boolean', description: 'Plan every account with Terraform, even those unchanged since their converged record.' },
+  {
+    name: 'max-age',
+    type: 'string',
+    value: '<duration>',
+    description: 'Check without Terraform only accounts Terraform found converged within <duration>, e.g. 1d or 12h. Default: 7d',
+  },
+];
+
 const RUN_EXIT_CODES = ['0  nothing to change, no drift', '1  the config is invalid, or an account failed, was refused or cancelled', '2  changes to apply or drift found'];
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -80,12 +91,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Plan every account and report changes and drift.',
     usage: 'session-manager-role plan [--config <file>] [--json <file>] [--review-record <file>] [options]',
     description:
-      'Runs terraform plan in every account (in parallel), keeps each plan file for apply --plan-result, and reports the changes, the drift (changes made outside Terraform) and a fingerprint per account. With --review-record, also writes the record of the fingerprints a reviewer saw, which apply --expect reads.',
+      'Runs terraform plan in every account (in parallel), keeps each plan file for apply --plan-result, and reports the changes, the drift (changes made outside Terraform) and a fingerprint per account. An account whose configuration, state and AWS objects equal what Terraform last found converged is checked with a few API reads instead of a plan (--full plans every account). With --review-record, also writes the record of the fingerprints a reviewer saw, which apply --expect reads.',
     options: [
       ...runOptions.slice(0, 2),
       { name: 'review-record', type: 'string', value: '<file>', description: 'Also write the review record (every planned account\'s fingerprint, the commit and the config) to <file>.' },
       changedSince,
       unapplied,
+      ...precheckOptions,
       ...runOptions.slice(2),
     ],
     exitCodes: RUN_EXIT_CODES,
@@ -111,8 +123,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'drift',
     summary: 'Look for changes made outside Terraform, in every account.',
     usage: 'session-manager-role drift [--config <file>] [--json <file>] [options]',
-    description: 'Plans every account (never a subset: --changed-since does not apply) and reports drift apart from configuration not yet applied.',
-    options: runOptions,
+    description:
+      'Checks every account (never a subset: --changed-since does not apply) and reports drift apart from configuration not yet applied. An account whose configuration, state and AWS objects equal what Terraform last found converged is checked with a few API reads instead of a plan (--full plans every account).',
+    options: [...runOptions.slice(0, 2), ...precheckOptions, ...runOptions.slice(2)],
     exitCodes: RUN_EXIT_CODES,
   },
   {

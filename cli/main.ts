@@ -153,6 +153,8 @@ async function run(command: Command, config: MatrixConfig, configPath: string, o
       apply,
       shard: text(options, 'shard') === undefined ? undefined : parseShardOption(text(options, 'shard')!),
       changes,
+      full: options.full === true,
+      maxAgeMs: durationOption(options, 'max-age'),
       unapplied: options.unapplied === true,
       env: io.env,
       terraform: terraformOptions(options),
@@ -190,7 +192,8 @@ function applyMode(options: Options): ApplyMode {
   const planned = readResult(text(options, mode)!);
   if (planned.command !== 'plan') throw new UsageError(`--${mode} must be the result of a plan (got the result of ${planned.command})`);
   const fingerprints = new Map(planned.accounts.filter((account) => account.fingerprint).map((account) => [account.id, account.fingerprint!]));
-  return { kind: 'saved', runId: planned.run.id, fingerprints };
+  const unchanged = new Set(planned.accounts.filter((account) => account.precheck?.without_terraform).map((account) => account.id));
+  return { kind: 'saved', runId: planned.run.id, fingerprints, unchanged };
 }
 
 /** The review record of a plan; a plan without a known commit (no git repository, no --commit) cannot have one. */

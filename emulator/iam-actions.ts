@@ -210,10 +210,10 @@ export const IAM_ACTIONS: Record<string, IamAction> = {
     if (!userName) throw new AwsError(400, 'ValidationError', 'Must specify userName when calling with non-User credentials');
     return { User: { Path: '/', UserName: userName, UserId: `AIDA${account.id}`, Arn: `arn:aws:iam::${account.id}:user/${userName}`, CreateDate: now() } };
   },
-  ListRoles: (context) => page(context, [...context.account.roles.values()], 'Roles', roleXml),
+  ListRoles: (context) => page(context, [...context.account.roles.values()], 'Roles', (role) => roleXml(role)),
 
   CreateRole: createRole,
-  GetRole: ({ account, params }) => ({ Role: roleXml(account.role(required(params, 'RoleName'))) }),
+  GetRole: ({ account, params }) => ({ Role: roleXml(account.role(required(params, 'RoleName')), { lastUsed: true }) }),
   DeleteRole: deleteRole,
   UpdateRole: ({ account, params }) => {
     const role = account.role(required(params, 'RoleName'));

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AwsError, XmlValue } from './query-protocol';
 
 export interface Tagged {
@@ -15,6 +15,8 @@ export interface Role extends Tagged {
   description?: string;
   maxSessionDuration: number;
   permissionsBoundary?: string;
+  /** When and where the role was last used (sessions that used it), as GetRole reports it. */
+  lastUsed?: { readonly date: string; readonly region: string };
   readonly attachedPolicies: string[];
   readonly inlinePolicies: Map<string, string>;
 }
@@ -80,10 +82,20 @@ export class IamAccount {
 
 export const MAX_POLICY_VERSIONS = 5;
 
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
 /** A unique id shaped like AWS's: a four-letter prefix (AROA, ANPA, AIPA, ...) and 17 base-32 characters. */
 export function uniqueId(prefix: string): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  return prefix + Array.from(randomBytes(17), (byte) => alphabet[byte % 32]).join('');
+  return prefix + Array.from(randomBytes(17), (byte) => ID_ALPHABET[byte % 32]).join('');
+}
+
+/**
+ * The RoleId of a role that callers may assume (declared, with no IAM object of its own): the same for every session
+ * of that role, as AWS's is, and derived from the account and name alone.
+ */
+export function assumableRoleId(accountId: string, roleName: string): string {
+  const digest = createHash('sha256').update(`${accountId}/${roleName}`).digest();
+  return `AROA${Array.from(digest.subarray(0, 17), (byte) => ID_ALPHABET[byte % 32]).join('')}`;
 }
 
 export function now(): string {
@@ -141,7 +153,8 @@ export function tagsXml(tags: Map<string, string>): XmlValue {
   return [...tags].map(([Key, Value]) => ({ Key, Value }));
 }
 
-export function roleXml(role: Role): XmlValue {
+/** A role as IAM describes it; only GetRole tells when it was last used (ListRoles, CreateRole and instance profiles do not). */
+export function roleXml(role: Role, options: { readonly lastUsed?: boolean } = {}): XmlValue {
   return {
     Path: role.path,
     RoleName: role.name,
@@ -155,7 +168,7 @@ export function roleXml(role: Role): XmlValue {
       ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: role.permissionsBoundary }
       : undefined,
     Tags: role.tags.size ? tagsXml(role.tags) : undefined,
-    RoleLastUsed: {},
+    RoleLastUsed: options.lastUsed ? (role.lastUsed ? { LastUsedDate: role.lastUsed.date, Region: role.lastUsed.region } : {}) : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { IamAccount, uniqueId } from './iam';
+import { IamAccount, assumableRoleId } from './iam';
 import { IAM_ACTIONS } from './iam-actions';
 import { BucketOutOfBand, OutOfBand } from './out-of-band';
 import { API_VERSIONS, AwsError, NAMESPACES, Service, XmlValue, errorResponse, successResponse } from './query-protocol';
@@ -73,6 +73,8 @@ export interface LoggedRequest {
    * Bucket, Key, IfNoneMatch, IfMatch, Range, ContentType, ChecksumAlgorithm, Prefix, MaxKeys, ContinuationToken ...
    */
   readonly params: Readonly<Record<string, string>>;
+  /** The client's User-Agent header: tells Terraform's AWS provider, Terraform's S3 backend and SDK callers apart. */
+  readonly userAgent: string;
 }
 
 /** An HTTP answer as sent, kept by amz-sdk-invocation-id for clients that re-send a request. */
@@ -219,7 +221,7 @@ export class AwsEmulator {
       const credential = parseSigV4(request.headers, service);
       const params = parseQueryBody(request, body, service);
       const caller = this.queryCaller(credential.accessKeyId, credential.signedHeaders, request.headers['x-amz-security-token']);
-      this.requests.push({ service, action: params.Action, accountId: caller.accountId, params });
+      this.requests.push({ service, action: params.Action, accountId: caller.accountId, params, userAgent: userAgent(request) });
       const failure = await this.applyFault(this.faultFor(caller.accountId, params.Action), service);
       if (failure) return { ...queryAnswer(failure.status, errorResponse(service, failure)), injected: true };
       return queryAnswer(200, successResponse(service, params.Action, this.perform(service, caller, params)));
@@ -235,7 +237,7 @@ export class AwsEmulator {
       const credential = parseS3SigV4(request.headers);
       const caller = this.s3Caller(credential.accessKeyId, credential.signedHeaders, request.headers['x-amz-security-token']);
       const operation = resolveS3Operation(s3Request);
-      this.requests.push({ service: 's3', action: operation, accountId: caller.accountId, params: s3Params(s3Request) });
+      this.requests.push({ service: 's3', action: operation, accountId: caller.accountId, params: s3Params(s3Request), userAgent: userAgent(request) });
       const failure = await this.applyFault(this.faultFor(caller.accountId, operation, s3Request.key), 's3');
       if (failure) return { ...s3ErrorResponse(failure, request.method), injected: true };
       const bucket = authorizeS3(operation, s3Request, this.buckets.get(s3Request.bucket), caller, credential.region);
@@ -316,7 +318,7 @@ export class AwsEmulator {
     }
     const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     const sessionToken = randomBytes(32).toString('base64');
-    const roleId = uniqueId('AROA');
+    const roleId = assumableRoleId(accountId, roleName);
     const arn = `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
     this.sessions.set(accessKeyId, { accountId, arn, userId: `${roleId}:${sessionName}`, sessionToken });
     const duration = Number(params.DurationSeconds ?? 3600);
@@ -386,6 +388,11 @@ function faultError(kind: Exclude<Fault['kind'], 'Latency'>, service: SignedServ
 function queryAnswer(status: number, xml: string): Answer {
   const body = Buffer.from(xml);
   return { status, headers: { 'Content-Type': 'text/xml', 'Content-Length': String(body.length) }, body };
+}
+
+function userAgent(request: IncomingMessage): string {
+  const header = request.headers['user-agent'];
+  return Array.isArray(header) ? header.join(' ') : (header ?? '');
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {

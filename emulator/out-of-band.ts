@@ -1,5 +1,5 @@
 import { addPolicyVersion } from './iam-actions';
-import { IamAccount, validateName, validatePolicyDocument } from './iam';
+import { IamAccount, Role, now, uniqueId, validateName, validatePath, validatePolicyDocument } from './iam';
 import { AwsError } from './query-protocol';
 import { S3Bucket, storedObject } from './s3';
 
@@ -48,6 +48,43 @@ export class OutOfBand {
 
   setTrustPolicy(roleName: string, document: object): void {
     this.account.role(roleName).assumeRolePolicyDocument = JSON.stringify(document);
+  }
+
+  setRoleDescription(roleName: string, description: string): void {
+    this.account.role(roleName).description = description;
+  }
+
+  setMaxSessionDuration(roleName: string, seconds: number): void {
+    if (!(seconds >= 3600 && seconds <= 43200)) throw new AwsError(400, 'ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
+    this.account.role(roleName).maxSessionDuration = seconds;
+  }
+
+  /** Sets (or, with undefined, removes) a role's permissions boundary. */
+  setPermissionsBoundary(roleName: string, policyArn: string | undefined): void {
+    this.account.role(roleName).permissionsBoundary = policyArn;
+  }
+
+  /**
+   * A role's path cannot be changed: someone who wants another one deletes the role and creates it again under the
+   * new path with the same name and settings. The new role has a new id, ARN and creation date; its policies are
+   * attached again and its instance profiles still name it.
+   */
+  recreateRole(roleName: string, path: string): void {
+    const old = this.account.role(roleName);
+    const role: Role = {
+      ...old,
+      path: validatePath(path),
+      id: uniqueId('AROA'),
+      arn: `arn:aws:iam::${this.account.id}:role${path}${roleName}`,
+      createDate: now(),
+      lastUsed: undefined,
+    };
+    this.account.roles.set(roleName, role);
+  }
+
+  /** Marks a role as used, as AWS does when a session of it makes a call: GetRole's RoleLastUsed changes. */
+  useRole(roleName: string, region: string): void {
+    this.account.role(roleName).lastUsed = { date: now(), region };
   }
 
   /** A managed policy someone created by hand, to attach out of band. */

@@ -49,8 +49,8 @@ async function readStored(objects: BackendObjects, accountId: string): Promise<R
 const ATTEMPTS = 5;
 
 /**
- * Sets one section of the account's record to what `change` makes of its stored value (undefined removes it),
- * keeping every other section as stored. The object is written only if nobody wrote it since it was read (S3
+ * Sets one section of the account's record to what `change` makes of its stored value (undefined removes it; the
+ * stored value itself leaves the record as it is), keeping every other section as stored. The object is written only if nobody wrote it since it was read (S3
  * conditional writes); otherwise it is read and changed again. Returns the record as written.
  */
 export async function updateAccountRecord(
@@ -64,6 +64,8 @@ export async function updateAccountRecord(
     const stored = await readStored(objects, accountId);
     const { [section]: current, ...others } = stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const value = change(current);
+    // Nothing to change: nothing written (and no record created just to hold nothing).
+    if (value === current) return stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const record = { ...others, ...(value === undefined ? {} : { [section]: value }) } as AccountRecord;
     if (await objects.write('record', `${JSON.stringify(record, null, 2)}\n`, stored?.etag)) return record;
   }

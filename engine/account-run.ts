@@ -23,7 +23,13 @@ export type ApplyMode =
    */
   | { readonly kind: 'expect'; readonly reviewed: ReviewedFingerprints | ((pending: readonly PendingAccount[]) => Promise<ReviewedFingerprints>) }
   /** Apply the plan file that the `plan` run with this id saved in the working directory. */
-  | { readonly kind: 'saved'; readonly runId: string; readonly fingerprints: ReadonlyMap<string, string> };
+  | {
+      readonly kind: 'saved';
+      readonly runId: string;
+      readonly fingerprints: ReadonlyMap<string, string>;
+      /** Accounts the plan run checked without Terraform (no plan file): nothing to apply. */
+      readonly unchanged?: ReadonlySet<string>;
+    };
 
 /** An account a run will plan, and what its record says was last applied to it, if anything. */
 export interface PendingAccount {
@@ -138,6 +144,9 @@ class AccountRun {
 
   private async steps(): Promise<AccountResult> {
     const apply = this.options.apply;
+    if (apply?.kind === 'saved' && apply.unchanged?.has(this.account.id)) {
+      return this.result('no_changes', { reason: `nothing to apply: run ${apply.runId} checked it without Terraform and found it unchanged` });
+    }
     await this.phase('prepare', async () => this.prepare());
     if (this.needsInit()) await this.phase('init', () => this.init());
     if (this.options.command === 'apply' && apply?.kind === 'saved') return this.applySaved(apply);

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ResolvedBackend } from './config';
+import { AwsAccess } from './aws/aws-access';
+import { ResolvedAccount, ResolvedBackend } from './config';
 
 /**
  * The objects kept at an account's state: the state itself, Terraform's lock, and the engine's account record
@@ -37,6 +38,12 @@ export interface BackendObjects {
 /** The objects beside one account's state; an S3 backend is reached with `s3` (see AwsAccess.backend). */
 export function backendObjects(backend: ResolvedBackend, s3: () => S3Client): BackendObjects {
   return backend.type === 's3' ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
+}
+
+/** The objects beside an account's state, an S3 bucket reached as Terraform's backend reaches it. */
+export function accountObjects(account: ResolvedAccount, aws: AwsAccess): BackendObjects {
+  const backend = account.backend;
+  return backendObjects(backend, () => aws.backend((backend as Extract<ResolvedBackend, { type: 's3' }>).settings));
 }
 
 class S3Objects implements BackendObjects {

@@ -8,6 +8,8 @@ import { AwsAccess } from './aws/aws-access';
 import { MatrixConfig, ResolvedAccount } from './config';
 import { ChangedAccounts, unchangedAccounts } from './changed-since';
 import { ConfigDigests } from './config-digest';
+import { DriftPrecheck, lockedProviderVersion } from './drift-precheck';
+import { precheckedRun } from './precheck-run';
 import { AccountResult, Command, MatrixResult } from './result';
 import { failedResult, skippedResult } from './result-assembly';
 import { defaultRunId } from './run-id';
@@ -63,14 +65,29 @@ export interface MatrixRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** `TF_LOG` for Terraform, and further variables to pass to it. @default neither */
   readonly terraform?: TerraformEnvironmentOptions;
-  /** Called with every credential the run handles, so that an adapter can mask it in its logs. */
+  /**
+   * Called with every credential the run handles, so that an adapter can mask it in its logs: those of the
+   * environment, and those the engine obtains itself for the pre-check (assumed-role keys, session tokens).
+   */
   readonly onSecret?: (value: string) => void;
   /** Aborting stops the run: running accounts are interrupted cleanly, waiting ones are not started. */
   readonly signal?: AbortSignal;
   /** Aborting kills every running Terraform at once: for a user who will not wait for a clean stop. */
   readonly kill?: AbortSignal;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Plan and drift: plan every account with Terraform, whatever its converged record says (`--full`); converged
+   * records are still written. @default false: accounts equal to their converged record are checked without Terraform
+   */
+  readonly full?: boolean;
+  /** Plan and drift: the oldest converged record the pre-check trusts, in milliseconds. @default 7 days */
+  readonly maxAgeMs?: number;
+  /** Accounts pre-checked at the same time (API reads, no Terraform). @default 32 */
+  readonly precheckParallelism?: number;
 }
+
+/** Pre-checks are API reads that cost next to no CPU, mostly waiting for AWS: many run at a time. */
+const PRECHECK_PARALLELISM = 32;
 
 /** How often the adapters hear which accounts are still running, so that a long plan never looks stuck. */
 const HEARTBEAT_MS = 30_000;
@@ -144,12 +161,26 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
   heartbeat.unref();
 
   const limit = pLimit(parallelism);
+  const precheck =
+    options.command === 'apply' || typeof providers !== 'string'
+      ? undefined
+      : new DriftPrecheck({
+          // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
+          aws: access ?? new AwsAccess(setup.env, options.onSecret),
+          runId,
+          command: options.command,
+          terraformVersion: setup.version,
+          awsProviderVersion: lockedProviderVersion(providers),
+          maxAgeMs: options.maxAgeMs,
+          digests,
+        });
+  const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
   let done = 0;
   await Promise.all(
-    toRun.map((account) =>
-      limit(async () => {
+    toRun.map(async (account) => {
+      const configDigestOfAccount = accountDigests.get(account.id)!;
+      const terraform = async () => {
         const started = Date.now();
-        const configDigestOfAccount = accountDigests.get(account.id)!;
         const runOptions: AccountRunOptions = {
           command: options.command,
           setup,
@@ -172,11 +203,15 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
             ? { ...failedResult(account, 'init', providers.message), config_digest: configDigestOfAccount }
             : await runAccount(account, runOptions).catch((error: unknown) => ({ ...failedResult(account, 'run', error instanceof Error ? error.message : String(error)), config_digest: configDigestOfAccount }));
         running.delete(account);
-        journal.append(await withAppliedRecord(result, account, access, { config_digest: configDigestOfAccount, commit: options.commit, run_id: runId }));
-        done += 1;
-        progress({ kind: 'account', result, done, total: toRun.length });
-      }),
-    ),
+        return result;
+      };
+      const result = precheck
+        ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel, configDigest: configDigestOfAccount })
+        : await limit(terraform);
+      journal.append(await withAppliedRecord(result, account, access, { config_digest: configDigestOfAccount, commit: options.commit, run_id: runId }));
+      done += 1;
+      progress({ kind: 'account', result, done, total: toRun.length });
+    }),
   );
   clearInterval(heartbeat);
   if (journal.problem) progress({ kind: 'notice', message: `The run's journal in ${journal.directory} is incomplete (${journal.problem}).` });

@@ -97,13 +97,32 @@ export interface PhaseTiming {
   readonly duration_ms: number;
 }
 
+/**
+ * What the drift pre-check found for an account of a plan or drift run (docs/decisions.md, "Drift checks without
+ * Terraform").
+ */
+export interface PrecheckResult {
+  /** True when configuration, state and AWS objects equalled the account's converged record: Terraform did not run. */
+  readonly without_terraform: boolean;
+  /** Why Terraform ran: no record yet, what changed, what could not be read, --full. */
+  readonly terraform_reason?: string;
+  /** Since when the account is converged with unchanged configuration, state and AWS objects. */
+  readonly converged_since?: string;
+  /** When a Terraform plan last proved it converged: the record's age counts from then. */
+  readonly verified_at?: string;
+  /** Terraform ran and found no changes and no drift: whether the converged record was written. */
+  readonly recorded?: boolean;
+  /** Why the converged record could not be written, or (after drift) cleared. */
+  readonly not_recorded_reason?: string;
+}
+
 export interface AccountResult {
   readonly id: string;
   readonly name: string;
   readonly variant: ModuleVariant;
   readonly region: string;
   readonly status: AccountStatus;
-  /** Why the account was skipped or refused. */
+  /** Why the account was skipped or refused, or how it was checked without Terraform. */
   readonly reason?: string;
   /** Hash of the normalised plan (see docs): equal fingerprints mean equal changes. Absent when not planned. */
   readonly fingerprint?: string;
@@ -122,6 +141,8 @@ export interface AccountResult {
   readonly config_digest?: string;
   /** This account's Terraform log, on the machine that ran it. */
   readonly log_file?: string;
+  /** Plan and drift: what the drift pre-check found. */
+  readonly precheck?: PrecheckResult;
 }
 
 export interface RunInfo {

@@ -72,6 +72,9 @@ describe.each(stores)('the record beside a %s state', (kind, store) => {
     const { objects, raw } = store();
     expect(objects.where('record')).toMatch(kind === 's3' ? /^s3:\/\/org-tfstate\/session-manager-role\/280000000001\.tfstate\.session-manager-role\.json$/ : /280000000001\.tfstate\.session-manager-role\.json$/);
     expect(await readAccountRecord(objects, ACCOUNT)).toBeUndefined();
+    // Clearing a section of no record writes nothing.
+    await updateAccountRecord(objects, ACCOUNT, 'converged', () => undefined);
+    expect(await readAccountRecord(objects, ACCOUNT)).toBeUndefined();
     await updateAccountRecord(objects, ACCOUNT, 'applied', () => ({ config_digest: 'a'.repeat(64) }));
     await updateAccountRecord(objects, ACCOUNT, 'converged', (current) => ({ previous: current ?? null, since: '2026-01-01T00:00:00Z' }));
     expect(JSON.parse(raw())).toEqual({ version: 1, account_id: ACCOUNT, applied: { config_digest: 'a'.repeat(64) }, converged: { previous: null, since: '2026-01-01T00:00:00Z' } });

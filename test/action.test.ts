@@ -281,6 +281,13 @@ test('drift on a schedule: one issue, opened, updated, closed when the drift is 
   expect(repository.issue(issue.number)).toMatchObject({ state: 'closed', stateReason: 'completed' });
   expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/found no drift: closing/);
 
+  // That plan found alpha converged and recorded it: the next check needs no Terraform, and the credentials the
+  // engine obtained for its own reads are masked in the log.
+  const quiet = await drift({ 'max-age': '1h' });
+  expect(result(quiet).accounts[0]).toMatchObject({ status: 'no_changes', precheck: { without_terraform: true } });
+  expect(quiet.stdout).toMatch(/^::add-mask::ASIA[0-9A-F]{16}$/m);
+  expect(repository.issue(issue.number).state).toBe('closed');
+
   emulator.outOfBand(ACCOUNTS.alpha).tagRole('ssm-alpha', 'owner', 'again');
   // Asked for, Terraform's debug log goes to the account's log, with a warning.
   const reopened = await drift({ 'fail-on-drift': 'true', 'terraform-log': 'debug' });
@@ -293,8 +300,9 @@ test('drift on a schedule: one issue, opened, updated, closed when the drift is 
   expect(repository.issue(issue.number).comments.at(-1)!.body).toMatch(/found drift again: reopening/);
 
   // One issue per account instead: an issue of its own for alpha, beside the config's.
-  const perAccount = await drift({ 'drift-issue': 'per-account' });
+  const perAccount = await drift({ 'drift-issue': 'per-account', full: 'true' });
   expect(perAccount.code).toBe(0);
+  expect(result(perAccount).accounts[0].precheck).toMatchObject({ without_terraform: false, terraform_reason: 'a full check was asked for: Terraform plans every account' });
   const accountIssue = issues().find((candidate) => candidate.number !== issue.number)!;
   expect(accountIssue).toMatchObject({ state: 'open', title: `Drift in AWS account alpha (${ACCOUNTS.alpha})` });
   expect(accountIssue.body!.startsWith(`${driftIssueMarker({ config: 'drift.yml', accountId: ACCOUNTS.alpha })}\n`)).toBe(true);

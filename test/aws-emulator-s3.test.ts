@@ -248,6 +248,7 @@ describe('with the AWS SDK for JavaScript v3', () => {
       action: 'PutObject',
       accountId: STATE_ACCOUNT,
       params: expect.objectContaining({ Bucket: BUCKET, Key: 'lock.tflock', IfNoneMatch: '*', ChecksumCRC32: expect.any(String) }),
+      userAgent: expect.stringMatching(/^aws-sdk-js\/3\./),
     });
   });
 

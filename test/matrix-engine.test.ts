@@ -153,10 +153,14 @@ test('right after the apply, a drift check reports nothing, without initialising
     ['bravo', 'no_changes', 0],
     ['charlie', 'no_changes', 0],
   ]);
-  for (const entry of result.accounts) expect(entry.phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'output']);
+  // The pre-check had no converged record yet; the plan found each account converged and recorded it.
+  for (const entry of result.accounts) expect(entry.phases.map((phase) => phase.phase)).toEqual(['precheck', 'prepare', 'plan', 'output', 'record']);
 });
 
 test('two shards merged equal the single run', async () => {
+  // Every account is now unchanged since it converged: the single run and the shards check them without Terraform.
+  const single = await cli('drift', '-c', 'accounts.yml');
+  expect(single.result.accounts.map((entry) => entry.precheck?.without_terraform)).toEqual([true, true, true]);
   // Shard jobs run on machines of their own (a work directory each), as one run.
   const shard = (index: number) => cli('drift', '-c', 'accounts.yml', '--shard', `${index}/2`, '--run-id', 'sharded-drift', '--work-dir', join(dir, `work-shard-${index}`));
   const [first, second] = await Promise.all([shard(1), shard(2)]);
@@ -175,7 +179,9 @@ test('two shards merged equal the single run', async () => {
     // Timings and where each machine kept its log differ; everything else must be the same.
     accounts: result.accounts.map((entry) => ({ ...entry, duration_ms: 0, phases: [], log_file: undefined })),
   });
-  expect(comparable(merged.result)).toEqual(comparable(checked));
+  expect(comparable(merged.result)).toEqual(comparable(single.result));
+  // And say what a Terraform plan said: no changes, with the same fingerprints.
+  expect(merged.result.fingerprint).toBe(checked.fingerprint);
 });
 
 test('each change made outside Terraform is drift in its own account, with resource and attribute; unapplied configuration is not drift', async () => {

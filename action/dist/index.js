@@ -24576,7 +24576,7 @@ var require_core = __commonJS({
       errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
         if (!errors || errors.length === 0)
           return "No errors";
-        return errors.map((e5) => `${dataVar}${e5.instancePath} ${e5.message}`).reduce((text, msg) => text + separator + msg);
+        return errors.map((e5) => `${dataVar}${e5.instancePath} ${e5.message}`).reduce((text2, msg) => text2 + separator + msg);
       }
       $dataMetaSchema(metaSchema, keywordsJsonPointers) {
         const rules = this.RULES.all;
@@ -27948,14 +27948,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end2 = lineWidth - indent.length;
@@ -27972,14 +27972,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i6 = consumeMoreIndentedLines(text, i6, indent.length);
+        i6 = consumeMoreIndentedLines(text2, i6, indent.length);
         if (i6 !== -1)
           end2 = i6 + endStep;
       }
-      for (let ch; ch = text[i6 += 1]; ) {
+      for (let ch; ch = text2[i6 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i6;
-          switch (text[i6 + 1]) {
+          switch (text2[i6 + 1]) {
             case "x":
               i6 += 3;
               break;
@@ -27996,12 +27996,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i6 = consumeMoreIndentedLines(text, i6, indent.length);
+            i6 = consumeMoreIndentedLines(text2, i6, indent.length);
           end2 = i6 + indent.length + endStep;
           split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i6 + 1];
+            const next = text2[i6 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split2 = i6;
           }
@@ -28013,12 +28013,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i6 += 1];
+                ch = text2[i6 += 1];
                 overflow2 = true;
               }
               const j5 = i6 > escEnd + 1 ? i6 - 2 : escStart - 1;
               if (escapedFolds[j5])
-                return text;
+                return text2;
               folds.push(j5);
               escapedFolds[j5] = true;
               end2 = j5 + endStep;
@@ -28033,39 +28033,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow2 && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i7 = 0; i7 < folds.length; ++i7) {
         const fold = folds[i7];
-        const end3 = folds[i7 + 1] || text.length;
+        const end3 = folds[i7 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end3)}`;
+${indent}${text2.slice(0, end3)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end3)}`;
+${indent}${text2.slice(fold + 1, end3)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i6, indent) {
+    function consumeMoreIndentedLines(text2, i6, indent) {
       let end2 = i6;
       let start = i6 + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i6 < start + indent) {
-          ch = text[++i6];
+          ch = text2[++i6];
         } else {
           do {
-            ch = text[++i6];
+            ch = text2[++i6];
           } while (ch && ch !== "\n");
           end2 = i6;
           start = i6 + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end2;
@@ -38264,19 +38264,19 @@ var throwDefaultError, withBaseException, deserializeMetadata;
 var init_default_error_handler = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/default-error-handler.js"() {
     init_exceptions();
-    throwDefaultError = ({ output, parsedBody, exceptionCtor, errorCode }) => {
+    throwDefaultError = ({ output, parsedBody, exceptionCtor, errorCode: errorCode2 }) => {
       const $metadata = deserializeMetadata(output);
       const statusCode = $metadata.httpStatusCode ? $metadata.httpStatusCode + "" : void 0;
       const response = new exceptionCtor({
-        name: parsedBody?.code || parsedBody?.Code || errorCode || statusCode || "UnknownError",
+        name: parsedBody?.code || parsedBody?.Code || errorCode2 || statusCode || "UnknownError",
         $fault: "client",
         $metadata
       });
       throw decorateServiceException(response, parsedBody);
     };
     withBaseException = (ExceptionCtor) => {
-      return ({ output, parsedBody, errorCode }) => {
-        throwDefaultError({ output, parsedBody, exceptionCtor: ExceptionCtor, errorCode });
+      return ({ output, parsedBody, errorCode: errorCode2 }) => {
+        throwDefaultError({ output, parsedBody, exceptionCtor: ExceptionCtor, errorCode: errorCode2 });
       };
     };
     deserializeMetadata = (output) => ({
@@ -55682,11 +55682,11 @@ var require_dist_cjs4 = __commonJS({
               childTags.push(p3.parseTag());
             }
           } else {
-            let text = "";
+            let text2 = "";
             while (p3.i < p3.z && p3.x[p3.i] !== "<") {
-              text += p3.x[p3.i++];
+              text2 += p3.x[p3.i++];
             }
-            textParts.push(p3.decodeEntities(text));
+            textParts.push(p3.decodeEntities(text2));
           }
         }
         if (!p3.isNext("</")) {
@@ -55701,18 +55701,18 @@ var require_dist_cjs4 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text.trim() === "" && text.includes("\n")) {
+          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text2.trim() === "" && text2.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text };
+          return { tag, value: text2 };
         }
         const obj = {};
-        for (const text of textParts) {
-          if (text.trim() === "" && text.includes("\n")) {
+        for (const text2 of textParts) {
+          if (text2.trim() === "" && text2.includes("\n")) {
             continue;
           }
-          obj["#text"] = "#text" in obj ? obj["#text"] + text : text;
+          obj["#text"] = "#text" in obj ? obj["#text"] + text2 : text2;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -60399,7 +60399,7 @@ var init_commandBuilder = __esm({
     init_EndpointParameters();
     command = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     _ep0 = {};
-    _mw0 = (Command5, cs, config, o3) => [];
+    _mw0 = (Command6, cs, config, o3) => [];
   }
 });
 
@@ -61289,7 +61289,7 @@ var init_commandBuilder2 = __esm({
     init_EndpointParameters2();
     command2 = makeBuilder(commonParams2, "SWBPortalService", "SSOClient", getEndpointPlugin);
     _ep02 = {};
-    _mw02 = (Command5, cs, config, o3) => [];
+    _mw02 = (Command6, cs, config, o3) => [];
   }
 });
 
@@ -62533,7 +62533,7 @@ var init_commandBuilder3 = __esm({
     init_EndpointParameters3();
     command3 = makeBuilder(commonParams3, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     _ep03 = {};
-    _mw03 = (Command5, cs, config, o3) => [];
+    _mw03 = (Command6, cs, config, o3) => [];
   }
 });
 
@@ -62615,7 +62615,7 @@ var init_defaultStsRoleAssumers = __esm({
       credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
       return resolvedRegion;
     };
-    getDefaultRoleAssumer = (stsOptions, STSClient4) => {
+    getDefaultRoleAssumer = (stsOptions, STSClient5) => {
       let stsClient;
       let closureSourceCreds;
       return async (sourceCreds, params) => {
@@ -62627,7 +62627,7 @@ var init_defaultStsRoleAssumers = __esm({
             profile
           });
           const isCompatibleRequestHandler = !isH2(requestHandler);
-          stsClient = new STSClient4({
+          stsClient = new STSClient5({
             ...stsOptions,
             userAgentAppId,
             profile,
@@ -62654,7 +62654,7 @@ var init_defaultStsRoleAssumers = __esm({
         return credentials;
       };
     };
-    getDefaultRoleAssumerWithWebIdentity = (stsOptions, STSClient4) => {
+    getDefaultRoleAssumerWithWebIdentity = (stsOptions, STSClient5) => {
       let stsClient;
       return async (params) => {
         if (!stsClient) {
@@ -62664,7 +62664,7 @@ var init_defaultStsRoleAssumers = __esm({
             profile
           });
           const isCompatibleRequestHandler = !isH2(requestHandler);
-          stsClient = new STSClient4({
+          stsClient = new STSClient5({
             ...stsOptions,
             userAgentAppId,
             profile,
@@ -63579,7 +63579,7 @@ var init_commandBuilder4 = __esm({
     _ep1 = {
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
-    _mw04 = (Command5, cs, config, o3) => [];
+    _mw04 = (Command6, cs, config, o3) => [];
   }
 });
 
@@ -63713,7 +63713,7 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash14, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
+    var { createHash: createHash15, createPrivateKey, createPublicKey, sign: sign4 } = require("node:crypto");
     var { promises: promises3 } = require("node:fs");
     var { homedir: homedir2 } = require("node:os");
     var { dirname: dirname7, join: join15 } = require("node:path");
@@ -63884,7 +63884,7 @@ var require_dist_cjs11 = __commonJS({
       getTokenFilePath() {
         const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join15(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash14("sha256").update(loginSessionBytes).digest("hex");
+        const loginSessionSha256 = createHash15("sha256").update(loginSessionBytes).digest("hex");
         return join15(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
@@ -67578,39 +67578,39 @@ var require_dist_cjs16 = __commonJS({
     var _ep9 = {
       UseObjectLambdaEndpoint: { type: "staticContextParams", value: true }
     };
-    var _mw05 = (Command5, cs, config, o4) => [
+    var _mw05 = (Command6, cs, config, o4) => [
       getThrow200ExceptionsPlugin2(config)
     ];
-    var _mw1 = (Command5, cs, config, o4) => [
+    var _mw1 = (Command6, cs, config, o4) => [
       getThrow200ExceptionsPlugin2(config),
       getSsecPlugin2(config)
     ];
-    var _mw2 = (Command5, cs, config, o4) => [
+    var _mw2 = (Command6, cs, config, o4) => [
       getThrow200ExceptionsPlugin2(config),
       getLocationConstraintPlugin2(config)
     ];
-    var _mw3 = (Command5, cs, config, o4) => [
+    var _mw3 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: true
       })
     ];
-    var _mw4 = (Command5, cs, config, o4) => [];
-    var _mw5 = (Command5, cs, config, o4) => [
+    var _mw4 = (Command6, cs, config, o4) => [];
+    var _mw5 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: true
       }),
       getThrow200ExceptionsPlugin2(config)
     ];
-    var _mw6 = (Command5, cs, config, o4) => [
+    var _mw6 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestChecksumRequired: false,
         requestValidationModeMember: "ChecksumMode",
         responseAlgorithms: ["CRC64NVME", "CRC32", "CRC32C", "SHA256", "SHA1", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128"]
       })
     ];
-    var _mw7 = (Command5, cs, config, o4) => [
+    var _mw7 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestChecksumRequired: false,
         requestValidationModeMember: "ChecksumMode",
@@ -67619,25 +67619,25 @@ var require_dist_cjs16 = __commonJS({
       getSsecPlugin2(config),
       getS3ExpiresMiddlewarePlugin2(config)
     ];
-    var _mw8 = (Command5, cs, config, o4) => [
+    var _mw8 = (Command6, cs, config, o4) => [
       getThrow200ExceptionsPlugin2(config),
       getSsecPlugin2(config),
       getS3ExpiresMiddlewarePlugin2(config)
     ];
-    var _mw9 = (Command5, cs, config, o4) => [
+    var _mw9 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: false
       })
     ];
-    var _mw10 = (Command5, cs, config, o4) => [
+    var _mw10 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: false
       }),
       getThrow200ExceptionsPlugin2(config)
     ];
-    var _mw11 = (Command5, cs, config, o4) => [
+    var _mw11 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: false
@@ -67646,10 +67646,10 @@ var require_dist_cjs16 = __commonJS({
       getThrow200ExceptionsPlugin2(config),
       getSsecPlugin2(config)
     ];
-    var _mw12 = (Command5, cs, config, o4) => [
+    var _mw12 = (Command6, cs, config, o4) => [
       getSsecPlugin2(config)
     ];
-    var _mw13 = (Command5, cs, config, o4) => [
+    var _mw13 = (Command6, cs, config, o4) => [
       getFlexibleChecksumsPlugin2(config, {
         requestAlgorithmMember: { "httpHeader": "x-amz-sdk-checksum-algorithm", "name": "ChecksumAlgorithm" },
         requestChecksumRequired: false
@@ -82013,7 +82013,7 @@ var require_dist_cjs17 = __commonJS({
       extensions.forEach((extension) => extension.configure(extensionConfiguration));
       return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
     };
-    var IAMClient2 = class extends Client2 {
+    var IAMClient3 = class extends Client2 {
       config;
       constructor(...[configuration]) {
         const _config_0 = getRuntimeConfig9(configuration || {});
@@ -82049,7 +82049,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var command5 = makeBuilder2(commonParams5, "AWSIdentityManagementV20100508", "IAMClient", getEndpointPlugin2);
     var _ep05 = {};
-    var _mw05 = (Command5, cs, config, o4) => [];
+    var _mw05 = (Command6, cs, config, o4) => [];
     var AcceptDelegationRequestCommand = class extends command5(_ep05, _mw05, "AcceptDelegationRequest", AcceptDelegationRequest$) {
     };
     var AcquireRoleCommand = class extends command5(_ep05, _mw05, "AcquireRole", AcquireRole$) {
@@ -82198,7 +82198,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var GetHumanReadableSummaryCommand = class extends command5(_ep05, _mw05, "GetHumanReadableSummary", GetHumanReadableSummary$) {
     };
-    var GetInstanceProfileCommand = class extends command5(_ep05, _mw05, "GetInstanceProfile", GetInstanceProfile$) {
+    var GetInstanceProfileCommand2 = class extends command5(_ep05, _mw05, "GetInstanceProfile", GetInstanceProfile$) {
     };
     var GetLoginProfileCommand = class extends command5(_ep05, _mw05, "GetLoginProfile", GetLoginProfile$) {
     };
@@ -82210,13 +82210,13 @@ var require_dist_cjs17 = __commonJS({
     };
     var GetOutboundWebIdentityFederationInfoCommand = class extends command5(_ep05, _mw05, "GetOutboundWebIdentityFederationInfo", GetOutboundWebIdentityFederationInfo$) {
     };
-    var GetPolicyCommand = class extends command5(_ep05, _mw05, "GetPolicy", GetPolicy$) {
+    var GetPolicyCommand2 = class extends command5(_ep05, _mw05, "GetPolicy", GetPolicy$) {
     };
-    var GetPolicyVersionCommand = class extends command5(_ep05, _mw05, "GetPolicyVersion", GetPolicyVersion$) {
+    var GetPolicyVersionCommand2 = class extends command5(_ep05, _mw05, "GetPolicyVersion", GetPolicyVersion$) {
     };
-    var GetRoleCommand = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
+    var GetRoleCommand2 = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
     };
-    var GetRolePolicyCommand = class extends command5(_ep05, _mw05, "GetRolePolicy", GetRolePolicy$) {
+    var GetRolePolicyCommand2 = class extends command5(_ep05, _mw05, "GetRolePolicy", GetRolePolicy$) {
     };
     var GetRoleTemplateVersionCommand = class extends command5(_ep05, _mw05, "GetRoleTemplateVersion", GetRoleTemplateVersion$) {
     };
@@ -82242,7 +82242,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var ListAttachedGroupPoliciesCommand = class extends command5(_ep05, _mw05, "ListAttachedGroupPolicies", ListAttachedGroupPolicies$) {
     };
-    var ListAttachedRolePoliciesCommand = class extends command5(_ep05, _mw05, "ListAttachedRolePolicies", ListAttachedRolePolicies$) {
+    var ListAttachedRolePoliciesCommand2 = class extends command5(_ep05, _mw05, "ListAttachedRolePolicies", ListAttachedRolePolicies$) {
     };
     var ListAttachedUserPoliciesCommand = class extends command5(_ep05, _mw05, "ListAttachedUserPolicies", ListAttachedUserPolicies$) {
     };
@@ -82280,7 +82280,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var ListPolicyVersionsCommand = class extends command5(_ep05, _mw05, "ListPolicyVersions", ListPolicyVersions$) {
     };
-    var ListRolePoliciesCommand = class extends command5(_ep05, _mw05, "ListRolePolicies", ListRolePolicies$) {
+    var ListRolePoliciesCommand2 = class extends command5(_ep05, _mw05, "ListRolePolicies", ListRolePolicies$) {
     };
     var ListRolesCommand = class extends command5(_ep05, _mw05, "ListRoles", ListRoles$) {
     };
@@ -82410,44 +82410,44 @@ var require_dist_cjs17 = __commonJS({
     };
     var UploadSSHPublicKeyCommand = class extends command5(_ep05, _mw05, "UploadSSHPublicKey", UploadSSHPublicKey$) {
     };
-    var paginateGetAccountAuthorizationDetails = createPaginator2(IAMClient2, GetAccountAuthorizationDetailsCommand, "Marker", "Marker", "MaxItems");
-    var paginateGetGroup = createPaginator2(IAMClient2, GetGroupCommand, "Marker", "Marker", "MaxItems");
-    var paginateListAccessKeys = createPaginator2(IAMClient2, ListAccessKeysCommand, "Marker", "Marker", "MaxItems");
-    var paginateListAccountAliases = createPaginator2(IAMClient2, ListAccountAliasesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListAttachedGroupPolicies = createPaginator2(IAMClient2, ListAttachedGroupPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListAttachedRolePolicies = createPaginator2(IAMClient2, ListAttachedRolePoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListAttachedUserPolicies = createPaginator2(IAMClient2, ListAttachedUserPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListEntitiesForPolicy = createPaginator2(IAMClient2, ListEntitiesForPolicyCommand, "Marker", "Marker", "MaxItems");
-    var paginateListGroupPolicies = createPaginator2(IAMClient2, ListGroupPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListGroupsForUser = createPaginator2(IAMClient2, ListGroupsForUserCommand, "Marker", "Marker", "MaxItems");
-    var paginateListGroups = createPaginator2(IAMClient2, ListGroupsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListInstanceProfilesForRole = createPaginator2(IAMClient2, ListInstanceProfilesForRoleCommand, "Marker", "Marker", "MaxItems");
-    var paginateListInstanceProfiles = createPaginator2(IAMClient2, ListInstanceProfilesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListInstanceProfileTags = createPaginator2(IAMClient2, ListInstanceProfileTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListMFADevices = createPaginator2(IAMClient2, ListMFADevicesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListMFADeviceTags = createPaginator2(IAMClient2, ListMFADeviceTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListOpenIDConnectProviderTags = createPaginator2(IAMClient2, ListOpenIDConnectProviderTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListPolicies = createPaginator2(IAMClient2, ListPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListPolicyTags = createPaginator2(IAMClient2, ListPolicyTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListPolicyVersions = createPaginator2(IAMClient2, ListPolicyVersionsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListRolePolicies = createPaginator2(IAMClient2, ListRolePoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListRoles = createPaginator2(IAMClient2, ListRolesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListRoleTags = createPaginator2(IAMClient2, ListRoleTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListSAMLProviderTags = createPaginator2(IAMClient2, ListSAMLProviderTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListServerCertificates = createPaginator2(IAMClient2, ListServerCertificatesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListServerCertificateTags = createPaginator2(IAMClient2, ListServerCertificateTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListSigningCertificates = createPaginator2(IAMClient2, ListSigningCertificatesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListSSHPublicKeys = createPaginator2(IAMClient2, ListSSHPublicKeysCommand, "Marker", "Marker", "MaxItems");
-    var paginateListUserPolicies = createPaginator2(IAMClient2, ListUserPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListUsers = createPaginator2(IAMClient2, ListUsersCommand, "Marker", "Marker", "MaxItems");
-    var paginateListUserTags = createPaginator2(IAMClient2, ListUserTagsCommand, "Marker", "Marker", "MaxItems");
-    var paginateListVirtualMFADevices = createPaginator2(IAMClient2, ListVirtualMFADevicesCommand, "Marker", "Marker", "MaxItems");
-    var paginateSimulateCustomPolicy = createPaginator2(IAMClient2, SimulateCustomPolicyCommand, "Marker", "Marker", "MaxItems");
-    var paginateSimulatePrincipalPolicy = createPaginator2(IAMClient2, SimulatePrincipalPolicyCommand, "Marker", "Marker", "MaxItems");
+    var paginateGetAccountAuthorizationDetails = createPaginator2(IAMClient3, GetAccountAuthorizationDetailsCommand, "Marker", "Marker", "MaxItems");
+    var paginateGetGroup = createPaginator2(IAMClient3, GetGroupCommand, "Marker", "Marker", "MaxItems");
+    var paginateListAccessKeys = createPaginator2(IAMClient3, ListAccessKeysCommand, "Marker", "Marker", "MaxItems");
+    var paginateListAccountAliases = createPaginator2(IAMClient3, ListAccountAliasesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListAttachedGroupPolicies = createPaginator2(IAMClient3, ListAttachedGroupPoliciesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListAttachedRolePolicies = createPaginator2(IAMClient3, ListAttachedRolePoliciesCommand2, "Marker", "Marker", "MaxItems");
+    var paginateListAttachedUserPolicies = createPaginator2(IAMClient3, ListAttachedUserPoliciesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListEntitiesForPolicy = createPaginator2(IAMClient3, ListEntitiesForPolicyCommand, "Marker", "Marker", "MaxItems");
+    var paginateListGroupPolicies = createPaginator2(IAMClient3, ListGroupPoliciesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListGroupsForUser = createPaginator2(IAMClient3, ListGroupsForUserCommand, "Marker", "Marker", "MaxItems");
+    var paginateListGroups = createPaginator2(IAMClient3, ListGroupsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListInstanceProfilesForRole = createPaginator2(IAMClient3, ListInstanceProfilesForRoleCommand, "Marker", "Marker", "MaxItems");
+    var paginateListInstanceProfiles = createPaginator2(IAMClient3, ListInstanceProfilesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListInstanceProfileTags = createPaginator2(IAMClient3, ListInstanceProfileTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListMFADevices = createPaginator2(IAMClient3, ListMFADevicesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListMFADeviceTags = createPaginator2(IAMClient3, ListMFADeviceTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListOpenIDConnectProviderTags = createPaginator2(IAMClient3, ListOpenIDConnectProviderTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListPolicies = createPaginator2(IAMClient3, ListPoliciesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListPolicyTags = createPaginator2(IAMClient3, ListPolicyTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListPolicyVersions = createPaginator2(IAMClient3, ListPolicyVersionsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListRolePolicies = createPaginator2(IAMClient3, ListRolePoliciesCommand2, "Marker", "Marker", "MaxItems");
+    var paginateListRoles = createPaginator2(IAMClient3, ListRolesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListRoleTags = createPaginator2(IAMClient3, ListRoleTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListSAMLProviderTags = createPaginator2(IAMClient3, ListSAMLProviderTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListServerCertificates = createPaginator2(IAMClient3, ListServerCertificatesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListServerCertificateTags = createPaginator2(IAMClient3, ListServerCertificateTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListSigningCertificates = createPaginator2(IAMClient3, ListSigningCertificatesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListSSHPublicKeys = createPaginator2(IAMClient3, ListSSHPublicKeysCommand, "Marker", "Marker", "MaxItems");
+    var paginateListUserPolicies = createPaginator2(IAMClient3, ListUserPoliciesCommand, "Marker", "Marker", "MaxItems");
+    var paginateListUsers = createPaginator2(IAMClient3, ListUsersCommand, "Marker", "Marker", "MaxItems");
+    var paginateListUserTags = createPaginator2(IAMClient3, ListUserTagsCommand, "Marker", "Marker", "MaxItems");
+    var paginateListVirtualMFADevices = createPaginator2(IAMClient3, ListVirtualMFADevicesCommand, "Marker", "Marker", "MaxItems");
+    var paginateSimulateCustomPolicy = createPaginator2(IAMClient3, SimulateCustomPolicyCommand, "Marker", "Marker", "MaxItems");
+    var paginateSimulatePrincipalPolicy = createPaginator2(IAMClient3, SimulatePrincipalPolicyCommand, "Marker", "Marker", "MaxItems");
     var checkState$3 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetInstanceProfileCommand(input));
+        let result = await client.send(new GetInstanceProfileCommand2(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -82470,7 +82470,7 @@ var require_dist_cjs17 = __commonJS({
     var checkState$2 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetPolicyCommand(input));
+        let result = await client.send(new GetPolicyCommand2(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -82493,7 +82493,7 @@ var require_dist_cjs17 = __commonJS({
     var checkState$1 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetRoleCommand(input));
+        let result = await client.send(new GetRoleCommand2(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -82611,16 +82611,16 @@ var require_dist_cjs17 = __commonJS({
       GetGroupCommand,
       GetGroupPolicyCommand,
       GetHumanReadableSummaryCommand,
-      GetInstanceProfileCommand,
+      GetInstanceProfileCommand: GetInstanceProfileCommand2,
       GetLoginProfileCommand,
       GetMFADeviceCommand,
       GetOpenIDConnectProviderCommand,
       GetOrganizationsAccessReportCommand,
       GetOutboundWebIdentityFederationInfoCommand,
-      GetPolicyCommand,
-      GetPolicyVersionCommand,
-      GetRoleCommand,
-      GetRolePolicyCommand,
+      GetPolicyCommand: GetPolicyCommand2,
+      GetPolicyVersionCommand: GetPolicyVersionCommand2,
+      GetRoleCommand: GetRoleCommand2,
+      GetRolePolicyCommand: GetRolePolicyCommand2,
       GetRoleTemplateVersionCommand,
       GetSAMLProviderCommand,
       GetServerCertificateCommand,
@@ -82633,7 +82633,7 @@ var require_dist_cjs17 = __commonJS({
       ListAccessKeysCommand,
       ListAccountAliasesCommand,
       ListAttachedGroupPoliciesCommand,
-      ListAttachedRolePoliciesCommand,
+      ListAttachedRolePoliciesCommand: ListAttachedRolePoliciesCommand2,
       ListAttachedUserPoliciesCommand,
       ListDelegationRequestsCommand,
       ListEntitiesForPolicyCommand,
@@ -82652,7 +82652,7 @@ var require_dist_cjs17 = __commonJS({
       ListPoliciesGrantingServiceAccessCommand,
       ListPolicyTagsCommand,
       ListPolicyVersionsCommand,
-      ListRolePoliciesCommand,
+      ListRolePoliciesCommand: ListRolePoliciesCommand2,
       ListRolesCommand,
       ListRoleTagsCommand,
       ListSAMLProvidersCommand,
@@ -82760,7 +82760,7 @@ var require_dist_cjs17 = __commonJS({
       waitUntilRoleExists,
       waitUntilUserExists
     };
-    var IAM = class extends IAMClient2 {
+    var IAM = class extends IAMClient3 {
     };
     createAggregatedClient2(commands5, IAM, { paginators, waiters });
     var AccessAdvisorUsageGranularityType = {
@@ -83263,7 +83263,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.GetHumanReadableSummaryRequest$ = GetHumanReadableSummaryRequest$;
     exports2.GetHumanReadableSummaryResponse$ = GetHumanReadableSummaryResponse$;
     exports2.GetInstanceProfile$ = GetInstanceProfile$;
-    exports2.GetInstanceProfileCommand = GetInstanceProfileCommand;
+    exports2.GetInstanceProfileCommand = GetInstanceProfileCommand2;
     exports2.GetInstanceProfileRequest$ = GetInstanceProfileRequest$;
     exports2.GetInstanceProfileResponse$ = GetInstanceProfileResponse$;
     exports2.GetLoginProfile$ = GetLoginProfile$;
@@ -83286,17 +83286,17 @@ var require_dist_cjs17 = __commonJS({
     exports2.GetOutboundWebIdentityFederationInfoCommand = GetOutboundWebIdentityFederationInfoCommand;
     exports2.GetOutboundWebIdentityFederationInfoResponse$ = GetOutboundWebIdentityFederationInfoResponse$;
     exports2.GetPolicy$ = GetPolicy$;
-    exports2.GetPolicyCommand = GetPolicyCommand;
+    exports2.GetPolicyCommand = GetPolicyCommand2;
     exports2.GetPolicyRequest$ = GetPolicyRequest$;
     exports2.GetPolicyResponse$ = GetPolicyResponse$;
     exports2.GetPolicyVersion$ = GetPolicyVersion$;
-    exports2.GetPolicyVersionCommand = GetPolicyVersionCommand;
+    exports2.GetPolicyVersionCommand = GetPolicyVersionCommand2;
     exports2.GetPolicyVersionRequest$ = GetPolicyVersionRequest$;
     exports2.GetPolicyVersionResponse$ = GetPolicyVersionResponse$;
     exports2.GetRole$ = GetRole$;
-    exports2.GetRoleCommand = GetRoleCommand;
+    exports2.GetRoleCommand = GetRoleCommand2;
     exports2.GetRolePolicy$ = GetRolePolicy$;
-    exports2.GetRolePolicyCommand = GetRolePolicyCommand;
+    exports2.GetRolePolicyCommand = GetRolePolicyCommand2;
     exports2.GetRolePolicyRequest$ = GetRolePolicyRequest$;
     exports2.GetRolePolicyResponse$ = GetRolePolicyResponse$;
     exports2.GetRoleRequest$ = GetRoleRequest$;
@@ -83341,7 +83341,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.Group$ = Group$;
     exports2.GroupDetail$ = GroupDetail$;
     exports2.IAM = IAM;
-    exports2.IAMClient = IAMClient2;
+    exports2.IAMClient = IAMClient3;
     exports2.IAMServiceException = IAMServiceException;
     exports2.IAMServiceException$ = IAMServiceException$;
     exports2.InlinePolicy$ = InlinePolicy$;
@@ -83375,7 +83375,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.ListAttachedGroupPoliciesRequest$ = ListAttachedGroupPoliciesRequest$;
     exports2.ListAttachedGroupPoliciesResponse$ = ListAttachedGroupPoliciesResponse$;
     exports2.ListAttachedRolePolicies$ = ListAttachedRolePolicies$;
-    exports2.ListAttachedRolePoliciesCommand = ListAttachedRolePoliciesCommand;
+    exports2.ListAttachedRolePoliciesCommand = ListAttachedRolePoliciesCommand2;
     exports2.ListAttachedRolePoliciesRequest$ = ListAttachedRolePoliciesRequest$;
     exports2.ListAttachedRolePoliciesResponse$ = ListAttachedRolePoliciesResponse$;
     exports2.ListAttachedUserPolicies$ = ListAttachedUserPolicies$;
@@ -83452,7 +83452,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.ListPolicyVersionsRequest$ = ListPolicyVersionsRequest$;
     exports2.ListPolicyVersionsResponse$ = ListPolicyVersionsResponse$;
     exports2.ListRolePolicies$ = ListRolePolicies$;
-    exports2.ListRolePoliciesCommand = ListRolePoliciesCommand;
+    exports2.ListRolePoliciesCommand = ListRolePoliciesCommand2;
     exports2.ListRolePoliciesRequest$ = ListRolePoliciesRequest$;
     exports2.ListRolePoliciesResponse$ = ListRolePoliciesResponse$;
     exports2.ListRoleTags$ = ListRoleTags$;
@@ -85039,7 +85039,7 @@ var require_dist_cjs18 = __commonJS({
       extensions.forEach((extension) => extension.configure(extensionConfiguration));
       return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
     };
-    var STSClient4 = class extends Client2 {
+    var STSClient5 = class extends Client2 {
       config;
       constructor(...[configuration]) {
         const _config_0 = getRuntimeConfig9(configuration || {});
@@ -85076,7 +85076,7 @@ var require_dist_cjs18 = __commonJS({
     };
     var command5 = makeBuilder2(commonParams5, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin2);
     var _ep05 = {};
-    var _mw05 = (Command5, cs, config, o4) => [];
+    var _mw05 = (Command6, cs, config, o4) => [];
     var AssumeRoleCommand3 = class extends command5(_ep05, _mw05, "AssumeRole", AssumeRole$2) {
     };
     var AssumeRoleWithSAMLCommand = class extends command5(_ep05, _mw05, "AssumeRoleWithSAML", AssumeRoleWithSAML$) {
@@ -85089,7 +85089,7 @@ var require_dist_cjs18 = __commonJS({
     };
     var GetAccessKeyInfoCommand = class extends command5(_ep05, _mw05, "GetAccessKeyInfo", GetAccessKeyInfo$) {
     };
-    var GetCallerIdentityCommand = class extends command5(_ep05, _mw05, "GetCallerIdentity", GetCallerIdentity$) {
+    var GetCallerIdentityCommand2 = class extends command5(_ep05, _mw05, "GetCallerIdentity", GetCallerIdentity$) {
     };
     var GetDelegatedAccessTokenCommand = class extends command5(_ep05, _mw05, "GetDelegatedAccessToken", GetDelegatedAccessToken$) {
     };
@@ -85106,13 +85106,13 @@ var require_dist_cjs18 = __commonJS({
       AssumeRootCommand,
       DecodeAuthorizationMessageCommand,
       GetAccessKeyInfoCommand,
-      GetCallerIdentityCommand,
+      GetCallerIdentityCommand: GetCallerIdentityCommand2,
       GetDelegatedAccessTokenCommand,
       GetFederationTokenCommand,
       GetSessionTokenCommand,
       GetWebIdentityTokenCommand
     };
-    var STS2 = class extends STSClient4 {
+    var STS2 = class extends STSClient5 {
     };
     createAggregatedClient2(commands5, STS2);
     var getAccountIdFromAssumedRoleUser2 = (assumedRoleUser) => {
@@ -85132,7 +85132,7 @@ var require_dist_cjs18 = __commonJS({
       credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
       return resolvedRegion;
     };
-    var getDefaultRoleAssumer$1 = (stsOptions, STSClient5) => {
+    var getDefaultRoleAssumer$1 = (stsOptions, STSClient6) => {
       let stsClient;
       let closureSourceCreds;
       return async (sourceCreds, params) => {
@@ -85144,7 +85144,7 @@ var require_dist_cjs18 = __commonJS({
             profile
           });
           const isCompatibleRequestHandler = !isH22(requestHandler);
-          stsClient = new STSClient5({
+          stsClient = new STSClient6({
             ...stsOptions,
             userAgentAppId,
             profile,
@@ -85171,7 +85171,7 @@ var require_dist_cjs18 = __commonJS({
         return credentials;
       };
     };
-    var getDefaultRoleAssumerWithWebIdentity$1 = (stsOptions, STSClient5) => {
+    var getDefaultRoleAssumerWithWebIdentity$1 = (stsOptions, STSClient6) => {
       let stsClient;
       return async (params) => {
         if (!stsClient) {
@@ -85181,7 +85181,7 @@ var require_dist_cjs18 = __commonJS({
             profile
           });
           const isCompatibleRequestHandler = !isH22(requestHandler);
-          stsClient = new STSClient5({
+          stsClient = new STSClient6({
             ...stsOptions,
             userAgentAppId,
             profile,
@@ -85226,8 +85226,8 @@ var require_dist_cjs18 = __commonJS({
           }
         };
     };
-    var getDefaultRoleAssumer3 = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumer$1(stsOptions, getCustomizableStsClientCtor2(STSClient4, stsPlugins));
-    var getDefaultRoleAssumerWithWebIdentity3 = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumerWithWebIdentity$1(stsOptions, getCustomizableStsClientCtor2(STSClient4, stsPlugins));
+    var getDefaultRoleAssumer3 = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumer$1(stsOptions, getCustomizableStsClientCtor2(STSClient5, stsPlugins));
+    var getDefaultRoleAssumerWithWebIdentity3 = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumerWithWebIdentity$1(stsOptions, getCustomizableStsClientCtor2(STSClient5, stsPlugins));
     var decorateDefaultCredentialProvider2 = (provider) => (input) => provider({
       roleAssumer: getDefaultRoleAssumer3(input),
       roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity3(input),
@@ -85265,7 +85265,7 @@ var require_dist_cjs18 = __commonJS({
     exports2.GetAccessKeyInfoRequest$ = GetAccessKeyInfoRequest$;
     exports2.GetAccessKeyInfoResponse$ = GetAccessKeyInfoResponse$;
     exports2.GetCallerIdentity$ = GetCallerIdentity$;
-    exports2.GetCallerIdentityCommand = GetCallerIdentityCommand;
+    exports2.GetCallerIdentityCommand = GetCallerIdentityCommand2;
     exports2.GetCallerIdentityRequest$ = GetCallerIdentityRequest$;
     exports2.GetCallerIdentityResponse$ = GetCallerIdentityResponse$;
     exports2.GetDelegatedAccessToken$ = GetDelegatedAccessToken$;
@@ -85305,7 +85305,7 @@ var require_dist_cjs18 = __commonJS({
     exports2.RegionDisabledException = RegionDisabledException2;
     exports2.RegionDisabledException$ = RegionDisabledException$2;
     exports2.STS = STS2;
-    exports2.STSClient = STSClient4;
+    exports2.STSClient = STSClient5;
     exports2.STSServiceException = STSServiceException2;
     exports2.STSServiceException$ = STSServiceException$2;
     exports2.SessionDurationEscalationException = SessionDurationEscalationException;
@@ -86936,8 +86936,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -87033,10 +87033,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -87065,9 +87065,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -87078,8 +87078,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -88129,8 +88129,8 @@ var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context3);
 };
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context3) => {
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context3) => {
     const isNumber = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
@@ -88188,8 +88188,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text) => {
-  return text.replace(
+var serializeBigInts = (text2) => {
+  return text2.replace(
     stringsOrLargeNumbers,
     (match, digits, fractional, exponential) => {
       const isString = match[0] === '"';
@@ -88203,18 +88203,18 @@ var serializeBigInts = (text) => {
     }
   );
 };
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
     return originalParse(
       serializedData,
       (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
     );
   } catch (error3) {
     if (error3 instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
+      const serializedData = serializeBigInts(text2);
       const parsed = originalParse(serializedData);
       return applyReviverIteratively(parsed, reviver);
     }
@@ -88382,12 +88382,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse2(contentType);
   if (isJSONResponse(mimetype)) {
-    let text = "";
+    let text2 = "";
     try {
-      text = await response.text();
-      return JSONParse(text);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err2) {
-      return text;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -91379,8 +91379,8 @@ function atMostCharacters(max2, requirement) {
 var TAG_LIMITS = { count: 50, keyLength: 128, valueLength: 256 };
 var TAG_CHARACTERS = "^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$";
 var TAG_CHARACTER = /[\p{L}\p{Z}\p{N}_.:/=+@-]/u;
-function forbiddenTagCharacter(text) {
-  return [...text].find((character) => !TAG_CHARACTER.test(character));
+function forbiddenTagCharacter(text2) {
+  return [...text2].find((character) => !TAG_CHARACTER.test(character));
 }
 var iamTags = {
   requirement: `hold at most ${TAG_LIMITS.count} tags, with keys of 1 to ${TAG_LIMITS.keyLength} characters that do not begin with "aws:" and values of at most ${TAG_LIMITS.valueLength} characters, both made of letters, digits, spaces and _ . : / = + - @`,
@@ -91798,11 +91798,11 @@ var YamlSource = class {
   syntaxErrors;
   lines = new import_yaml.LineCounter();
   document;
-  constructor(text) {
-    this.document = (0, import_yaml.parseDocument)(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+  constructor(text2) {
+    this.document = (0, import_yaml.parseDocument)(text2, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     this.syntaxErrors = withoutCascade(this.document.errors).map((error3) => ({
       ...this.toPosition(error3.pos[0]),
-      message: syntaxMessage(error3.message, text, error3.pos[0])
+      message: syntaxMessage(error3.message, text2, error3.pos[0])
     }));
     this.data = this.syntaxErrors.length > 0 ? void 0 : this.document.toJS();
   }
@@ -91840,9 +91840,9 @@ var YamlSource = class {
 function withoutCascade(errors) {
   return errors.filter((error3, index) => index === 0 || error3.code !== "UNEXPECTED_TOKEN");
 }
-function syntaxMessage(message, text, offset) {
-  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  const line = text.slice(lineStart, text.indexOf("\n", offset) === -1 ? void 0 : text.indexOf("\n", offset));
+function syntaxMessage(message, text2, offset) {
+  const lineStart = text2.lastIndexOf("\n", offset - 1) + 1;
+  const line = text2.slice(lineStart, text2.indexOf("\n", offset) === -1 ? void 0 : text2.indexOf("\n", offset));
   const first = message.split("\n")[0];
   return /\{[^}]*:\s*[^'"\s{][^,}]*\{[A-Za-z_]\w*\}/.test(line) ? `${first}; inside { ... }, quote values that hold {placeholders}` : first;
 }
@@ -91894,8 +91894,8 @@ function loadConfig(path, options) {
   }
   return parseConfig((0, import_node_fs.readFileSync)(absolute, "utf8"), absolute, options, path);
 }
-function parseConfig(text, path, options, displayPath = path) {
-  const source = new YamlSource(text);
+function parseConfig(text2, path, options, displayPath = path) {
+  const source = new YamlSource(text2);
   const problems = new ProblemList(displayPath, source);
   for (const error3 of source.syntaxErrors) problems.addAt(error3, "(syntax)", `YAML syntax error: ${error3.message}`);
   if (problems.size === 0) {
@@ -92294,7 +92294,7 @@ function canonicalJson(value) {
   }
   return JSON.stringify(value);
 }
-var sha256 = (text) => (0, import_node_crypto.createHash)("sha256").update(text).digest("hex");
+var sha256 = (text2) => (0, import_node_crypto.createHash)("sha256").update(text2).digest("hex");
 function fingerprintInput(plan) {
   return {
     resources: plan.changes.map(({ address, action, reason, moved_from, importing, attributes }) => ({ address, action, reason, moved_from, importing, attributes })),
@@ -92307,24 +92307,24 @@ function planFingerprint(plan) {
 function planShape(plan, account) {
   return sha256(generalise(canonicalJson(fingerprintInput(plan)), account));
 }
-function generalise(text, account) {
-  return replaceWord(replaceWord(replaceWord(text, account.id, "{account_id}"), account.region, "{region}"), account.name, "{name}");
+function generalise(text2, account) {
+  return replaceWord(replaceWord(replaceWord(text2, account.id, "{account_id}"), account.region, "{region}"), account.name, "{name}");
 }
 var isWordCharacter = (character) => character !== void 0 && /[A-Za-z0-9_]/.test(character);
-function replaceWord(text, value, replacement) {
-  if (value === "") return text;
+function replaceWord(text2, value, replacement) {
+  if (value === "") return text2;
   let result = "";
   let copied = 0;
-  for (let at = text.indexOf(value); at >= 0; ) {
-    if (isWordCharacter(text[at - 1]) || isWordCharacter(text[at + value.length])) {
-      at = text.indexOf(value, at + 1);
+  for (let at = text2.indexOf(value); at >= 0; ) {
+    if (isWordCharacter(text2[at - 1]) || isWordCharacter(text2[at + value.length])) {
+      at = text2.indexOf(value, at + 1);
       continue;
     }
-    result += text.slice(copied, at) + replacement;
+    result += text2.slice(copied, at) + replacement;
     copied = at + value.length;
-    at = text.indexOf(value, copied);
+    at = text2.indexOf(value, copied);
   }
-  return copied === 0 ? text : result + text.slice(copied);
+  return copied === 0 ? text2 : result + text2.slice(copied);
 }
 function matrixFingerprint(accounts) {
   const lines = accounts.filter((account) => account.fingerprint !== void 0).map((account) => `${account.id} ${account.fingerprint}`).sort();
@@ -92835,7 +92835,7 @@ function scrub(value, secrets) {
   if (secrets.size === 0) return value;
   const longestFirst = [...secrets].sort((a5, b5) => b5.length - a5.length);
   const clean = (item) => {
-    if (typeof item === "string") return longestFirst.reduce((text, secret) => text.split(secret).join(SENSITIVE), item);
+    if (typeof item === "string") return longestFirst.reduce((text2, secret) => text2.split(secret).join(SENSITIVE), item);
     if (Array.isArray(item)) return item.map(clean);
     if (typeof item === "object" && item !== null) return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, clean(child)]));
     return item;
@@ -92935,13 +92935,13 @@ function countChanges(changes) {
 }
 
 // engine/duration.ts
-var UNITS = { h: 36e5, m: 6e4, s: 1e3 };
-function parseDuration(text) {
-  if (/^\d+$/.test(text)) return Number(text) * 1e3;
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  if (!match || text === "") return void 0;
-  const [, hours, minutes, seconds] = match;
-  return Number(hours ?? 0) * UNITS.h + Number(minutes ?? 0) * UNITS.m + Number(seconds ?? 0) * UNITS.s;
+var UNITS = { d: 864e5, h: 36e5, m: 6e4, s: 1e3 };
+function parseDuration(text2) {
+  if (/^\d+$/.test(text2)) return Number(text2) * 1e3;
+  const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text2);
+  if (!match || text2 === "") return void 0;
+  const [, days, hours, minutes, seconds] = match;
+  return Number(days ?? 0) * UNITS.d + Number(hours ?? 0) * UNITS.h + Number(minutes ?? 0) * UNITS.m + Number(seconds ?? 0) * UNITS.s;
 }
 function formatDuration(ms) {
   if (ms < 6e4) return `${Math.round(ms / 100) / 10}s`;
@@ -92970,7 +92970,7 @@ $ terraform ${invocation.args.join(" ")}
     const events = [];
     let tail = "";
     let partialLine = "";
-    const text = (chunk) => {
+    const text2 = (chunk) => {
       invocation.log.write(chunk);
       tail = (tail + chunk).slice(-TAIL_BYTES);
     };
@@ -92979,23 +92979,23 @@ $ terraform ${invocation.args.join(" ")}
       try {
         const message = JSON.parse(line);
         events.push(message);
-        text(`${uiLine(message)}
+        text2(`${uiLine(message)}
 `);
       } catch {
-        text(`${line}
+        text2(`${line}
 `);
       }
     };
     child.stdout.on("data", (chunk) => {
       if (mode === "data") data.push(chunk);
-      else if (mode === "text") text(chunk.toString("utf8"));
+      else if (mode === "text") text2(chunk.toString("utf8"));
       else {
         const lines = (partialLine + chunk.toString("utf8")).split("\n");
         partialLine = lines.pop() ?? "";
         lines.forEach(event);
       }
     });
-    child.stderr.on("data", (chunk) => text(chunk.toString("utf8")));
+    child.stderr.on("data", (chunk) => text2(chunk.toString("utf8")));
     let interrupted = false;
     let killTimer;
     const killNow = () => {
@@ -93058,8 +93058,8 @@ function signalProcess(pid, signal) {
 }
 function errorExcerpt(exit, maxLines = 20) {
   const errors = exit.events.filter((message) => message.diagnostic?.severity === "error").map(uiLine);
-  const text = errors.length > 0 ? errors.join("\n") : exit.outputTail;
-  const lines = text.split("\n").map((line) => line.replace(/^[│╷╵]\s?/, "").trimEnd()).filter((line, index, all) => line !== "" || index > 0 && all[index - 1] !== "");
+  const text2 = errors.length > 0 ? errors.join("\n") : exit.outputTail;
+  const lines = text2.split("\n").map((line) => line.replace(/^[│╷╵]\s?/, "").trimEnd()).filter((line, index, all) => line !== "" || index > 0 && all[index - 1] !== "");
   const errorStart = lines.findIndex((line) => line.startsWith("Error:"));
   const relevant = errorStart >= 0 ? lines.slice(errorStart, errorStart + maxLines) : lines.slice(-maxLines);
   return relevant.join("\n").trim();
@@ -93120,6 +93120,9 @@ var AccountRun = class {
   }
   async steps() {
     const apply = this.options.apply;
+    if (apply?.kind === "saved" && apply.unchanged?.has(this.account.id)) {
+      return this.result("no_changes", { reason: `nothing to apply: run ${apply.runId} checked it without Terraform and found it unchanged` });
+    }
     await this.phase("prepare", async () => this.prepare());
     if (this.needsInit()) await this.phase("init", () => this.init());
     if (this.options.command === "apply" && apply?.kind === "saved") return this.applySaved(apply);
@@ -93366,6 +93369,7 @@ async function updateAccountRecord(objects, accountId, section, change) {
     const stored = await readStored(objects, accountId);
     const { [section]: current, ...others } = stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const value = change(current);
+    if (value === current) return stored?.record ?? { version: ACCOUNT_RECORD_VERSION, account_id: accountId };
     const record = { ...others, ...value === void 0 ? {} : { [section]: value } };
     if (await objects.write("record", `${JSON.stringify(record, null, 2)}
 `, stored?.etag)) return record;
@@ -93381,6 +93385,10 @@ var import_client_s3 = __toESM(require_dist_cjs16());
 var RECORD_SUFFIX = ".session-manager-role.json";
 function backendObjects(backend, s3) {
   return backend.type === "s3" ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
+}
+function accountObjects(account, aws) {
+  const backend = account.backend;
+  return backendObjects(backend, () => aws.backend(backend.settings));
 }
 var S3Objects = class {
   constructor(settings, client) {
@@ -93471,7 +93479,7 @@ function isStatus(error3, status) {
 // engine/applied-configuration.ts
 var SECTION = "applied";
 var READS_AT_ONCE = 32;
-function accountObjects(account, access2) {
+function accountObjects2(account, access2) {
   const { backend } = account;
   return backendObjects(backend, () => {
     if (backend.type !== "s3" || !access2) throw new Error("the engine has no AWS credentials of its own to reach the state bucket with");
@@ -93498,7 +93506,7 @@ async function unappliedAccounts(accounts, digests, access2) {
 }
 async function lastApplied(account, access2) {
   try {
-    const record = await readAccountRecord(accountObjects(account, access2), account.id);
+    const record = await readAccountRecord(accountObjects2(account, access2), account.id);
     const section = record?.[SECTION];
     if (typeof section?.config_digest !== "string" || typeof section.run_id !== "string") return "no record of an apply";
     return section;
@@ -93508,7 +93516,7 @@ async function lastApplied(account, access2) {
 }
 async function recordApplied(account, access2, applied) {
   await updateAccountRecord(
-    accountObjects(account, access2),
+    accountObjects2(account, access2),
     account.id,
     SECTION,
     (current) => current?.config_digest === applied.config_digest ? current : applied
@@ -93621,8 +93629,7 @@ function reportSecrets(identity, onSecret) {
   if (identity.sessionToken) onSecret(identity.sessionToken);
   return identity;
 }
-function assumeRole(base, role, options) {
-  const sts = new import_client_sts.STSClient(clientSettings({ region: role.region, endpoint: role.stsEndpoint, credentials: base, requestHandler: options.requestHandler }));
+function assumeRole(sts, role, options) {
   let arn = "";
   const session = renewing(async () => {
     const { Credentials, AssumedRoleUser } = await sts.send(
@@ -93662,6 +93669,7 @@ var AwsAccess = class {
   requestHandler;
   base;
   backends = /* @__PURE__ */ new Map();
+  baseSts = /* @__PURE__ */ new Map();
   /** Why the engine cannot reach AWS itself, if it cannot: then only Terraform can. */
   get unavailable() {
     if (this.environment.proxy) return `the environment asks for a proxy (${this.environment.proxy}), which the engine's own AWS calls do not use`;
@@ -93701,7 +93709,17 @@ var AwsAccess = class {
     return client;
   }
   assume(role) {
-    return assumeRole(this.baseProvider(), role, { requestHandler: this.requestHandler, onSecret: this.onSecret });
+    return assumeRole(this.stsWithBase(role.region, role.stsEndpoint), role, { onSecret: this.onSecret });
+  }
+  /** One STS client with the base credentials per region and endpoint, shared by every assume-role of the run. */
+  stsWithBase(region, endpoint2) {
+    const key = `${region} ${endpoint2 ?? ""}`;
+    let client = this.baseSts.get(key);
+    if (!client) {
+      client = new import_client_sts2.STSClient(clientSettings({ region, endpoint: endpoint2, credentials: this.baseProvider(), requestHandler: this.requestHandler }));
+      this.baseSts.set(key, client);
+    }
+    return client;
   }
   baseProvider() {
     if (this.base.source === "none") throw new Error(this.base.reason);
@@ -93758,11 +93776,532 @@ var ConfigDigests = class {
   }
 };
 
+// engine/drift-precheck.ts
+var import_node_crypto12 = require("node:crypto");
+
+// engine/private/response-shapes.ts
+var COMPARED = "compared";
+var IGNORED = "ignored";
+var TAGS = [{ Key: COMPARED, Value: COMPARED }];
+var ROLE = {
+  Path: COMPARED,
+  RoleName: COMPARED,
+  RoleId: COMPARED,
+  Arn: COMPARED,
+  CreateDate: COMPARED,
+  AssumeRolePolicyDocument: COMPARED,
+  Description: COMPARED,
+  MaxSessionDuration: COMPARED,
+  PermissionsBoundary: { PermissionsBoundaryType: COMPARED, PermissionsBoundaryArn: COMPARED },
+  Tags: TAGS,
+  SourceRoleTemplate: { TemplateArn: COMPARED, TemplateMinorVersion: COMPARED },
+  // Changes whenever the role is used; Terraform ignores it.
+  RoleLastUsed: IGNORED
+};
+var POLICY = {
+  PolicyName: COMPARED,
+  PolicyId: COMPARED,
+  Arn: COMPARED,
+  Path: COMPARED,
+  DefaultVersionId: COMPARED,
+  // Counts attachments elsewhere: a change there sends the account to Terraform, which reports no drift for it.
+  AttachmentCount: COMPARED,
+  PermissionsBoundaryUsageCount: COMPARED,
+  IsAttachable: COMPARED,
+  Description: COMPARED,
+  CreateDate: COMPARED,
+  UpdateDate: COMPARED,
+  Tags: TAGS
+};
+var METADATA = { $metadata: IGNORED };
+var PAGING = { IsTruncated: IGNORED, Marker: IGNORED };
+var RESPONSE_SHAPES = {
+  GetCallerIdentity: { ...METADATA, UserId: COMPARED, Account: COMPARED, Arn: COMPARED },
+  GetRole: { ...METADATA, Role: ROLE },
+  ListRolePolicies: { ...METADATA, ...PAGING, PolicyNames: [COMPARED] },
+  GetRolePolicy: { ...METADATA, RoleName: COMPARED, PolicyName: COMPARED, PolicyDocument: COMPARED },
+  ListAttachedRolePolicies: { ...METADATA, ...PAGING, AttachedPolicies: [{ PolicyName: COMPARED, PolicyArn: COMPARED }] },
+  GetPolicy: { ...METADATA, Policy: POLICY },
+  GetPolicyVersion: { ...METADATA, PolicyVersion: { Document: COMPARED, VersionId: COMPARED, IsDefaultVersion: COMPARED, CreateDate: COMPARED } },
+  GetInstanceProfile: {
+    ...METADATA,
+    InstanceProfile: { Path: COMPARED, InstanceProfileName: COMPARED, InstanceProfileId: COMPARED, Arn: COMPARED, CreateDate: COMPARED, Roles: [ROLE], Tags: TAGS }
+  }
+};
+var UnknownField = class extends Error {
+  constructor(path) {
+    super(`the response has a field the pre-check does not know: ${path}`);
+    this.path = path;
+  }
+  path;
+};
+function comparedPart(value, shape, path) {
+  if (shape === COMPARED) {
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === "object" && value !== null) throw new UnknownField(`${path} (a structure where a value was expected)`);
+    return value;
+  }
+  if (Array.isArray(shape)) {
+    if (!Array.isArray(value)) throw new UnknownField(`${path} (not a list)`);
+    return value.map((item, index) => comparedPart(item, shape[0], `${path}[${index}]`));
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UnknownField(`${path} (not a structure)`);
+  const fields = shape;
+  const compared = {};
+  for (const [field, item] of Object.entries(value)) {
+    if (item === void 0) continue;
+    const inner = fields[field];
+    if (inner === void 0) throw new UnknownField(`${path}.${field}`);
+    if (inner !== IGNORED) compared[field] = comparedPart(item, inner, `${path}.${field}`);
+  }
+  return compared;
+}
+
+// engine/refresh-reads.ts
+var import_client_iam2 = __toESM(require_dist_cjs17());
+var import_client_sts3 = __toESM(require_dist_cjs18());
+var VERIFIED_AWS_PROVIDER_VERSIONS = ["5.100.0"];
+var UnreadableState = class extends Error {
+};
+var CALLER_IDENTITY = { service: "sts", action: "GetCallerIdentity", params: {} };
+var AWS_PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]';
+var REFRESH_READS = {
+  "managed aws_iam_role": (attributes) => {
+    const RoleName = text(attributes, "name");
+    return [iam("GetRole", { RoleName }), iam("ListRolePolicies", { RoleName }), iam("ListAttachedRolePolicies", { RoleName })];
+  },
+  "managed aws_iam_policy": (attributes) => [iam("GetPolicy", { PolicyArn: text(attributes, "arn") })],
+  "managed aws_iam_role_policy_attachment": (attributes) => [iam("ListAttachedRolePolicies", { RoleName: text(attributes, "role") })],
+  "managed aws_iam_role_policy_attachments_exclusive": (attributes) => [iam("ListAttachedRolePolicies", { RoleName: text(attributes, "role_name") })],
+  "managed aws_iam_role_policies_exclusive": (attributes) => [iam("ListRolePolicies", { RoleName: text(attributes, "role_name") })],
+  "managed aws_iam_instance_profile": (attributes) => [iam("GetInstanceProfile", { InstanceProfileName: text(attributes, "name") })],
+  "data aws_caller_identity": () => [CALLER_IDENTITY],
+  "data aws_partition": () => [],
+  "data aws_iam_policy_document": () => []
+};
+var iam = (action, params) => ({ service: "iam", action, params });
+function text(attributes, name) {
+  const value = attributes[name];
+  if (typeof value !== "string" || value === "") throw new UnreadableState(`the state has no ${name} for an object that needs one`);
+  return value;
+}
+function refreshReads(state2) {
+  if (state2.version !== 4) throw new UnreadableState(`the state has format version ${state2.version}; the pre-check reads version 4`);
+  const reads = [CALLER_IDENTITY];
+  for (const resource of state2.resources ?? []) {
+    const kind = `${resource.mode} ${resource.type}`;
+    const reader = REFRESH_READS[kind];
+    if (!reader) throw new UnreadableState(`the state holds ${resource.mode === "data" ? "data source " : ""}${resource.type}, which the pre-check does not read`);
+    if (resource.provider !== AWS_PROVIDER) throw new UnreadableState(`${resource.type}.${resource.name} belongs to ${resource.provider}`);
+    for (const instance of resource.instances) reads.push(...reader(instance.attributes ?? {}));
+  }
+  return unique(reads);
+}
+function readKey(read) {
+  return `${read.service}:${read.action} ${canonicalJson(read.params)}`;
+}
+function unique(reads) {
+  const byKey = new Map(reads.map((read) => [readKey(read), read]));
+  return [...byKey.keys()].sort().map((key) => byKey.get(key));
+}
+var ReadFailure = class extends Error {
+};
+function describeRead(read) {
+  const subject = Object.values(read.params).join(" ");
+  return subject ? `${read.action} ${subject}` : read.action;
+}
+async function observe(clients, reads) {
+  const observed = /* @__PURE__ */ new Map();
+  const read = (request2) => {
+    const key = readKey(request2);
+    if (!observed.has(key)) observed.set(key, perform(clients, request2));
+    return observed.get(key);
+  };
+  const followUps = async (request2) => {
+    const result = await read(request2);
+    if (request2.action === "GetPolicy" && result.response) {
+      const VersionId = result.response.Policy?.DefaultVersionId;
+      if (VersionId) await read(iam("GetPolicyVersion", { PolicyArn: request2.params.PolicyArn, VersionId }));
+    }
+    if (request2.action === "ListRolePolicies" && result.response) {
+      const names = result.response.PolicyNames ?? [];
+      await Promise.all(names.map((PolicyName) => read(iam("GetRolePolicy", { RoleName: request2.params.RoleName, PolicyName }))));
+    }
+  };
+  await Promise.all(reads.map(followUps));
+  const results = await Promise.all(observed.values());
+  return results.sort((a5, b5) => readKey(a5) < readKey(b5) ? -1 : 1);
+}
+async function perform(clients, request2) {
+  const shape = RESPONSE_SHAPES[request2.action];
+  try {
+    const response = comparedPart(await send(clients, request2), shape, request2.action);
+    if (request2.action === "GetCallerIdentity") return { ...request2, response: JSON.parse(JSON.stringify(response).split(clients.sessionName).join("{session}")) };
+    return { ...request2, response };
+  } catch (error3) {
+    const answer = answeredError(error3);
+    if (answer) return { ...request2, error: answer };
+    if (error3 instanceof UnknownField) throw error3;
+    throw new ReadFailure(`${describeRead(request2)}: ${errorText(error3)}`);
+  }
+}
+async function send(clients, request2) {
+  const p3 = request2.params;
+  switch (request2.action) {
+    case "GetCallerIdentity":
+      return clients.sts.send(new import_client_sts3.GetCallerIdentityCommand({}));
+    case "GetRole":
+      return clients.iam.send(new import_client_iam2.GetRoleCommand({ RoleName: p3.RoleName }));
+    case "GetRolePolicy":
+      return clients.iam.send(new import_client_iam2.GetRolePolicyCommand({ RoleName: p3.RoleName, PolicyName: p3.PolicyName }));
+    case "GetPolicy":
+      return clients.iam.send(new import_client_iam2.GetPolicyCommand({ PolicyArn: p3.PolicyArn }));
+    case "GetPolicyVersion":
+      return clients.iam.send(new import_client_iam2.GetPolicyVersionCommand({ PolicyArn: p3.PolicyArn, VersionId: p3.VersionId }));
+    case "GetInstanceProfile":
+      return clients.iam.send(new import_client_iam2.GetInstanceProfileCommand({ InstanceProfileName: p3.InstanceProfileName }));
+    case "ListRolePolicies":
+      return allPages("PolicyNames", (Marker) => clients.iam.send(new import_client_iam2.ListRolePoliciesCommand({ RoleName: p3.RoleName, Marker })));
+    case "ListAttachedRolePolicies":
+      return allPages("AttachedPolicies", (Marker) => clients.iam.send(new import_client_iam2.ListAttachedRolePoliciesCommand({ RoleName: p3.RoleName, Marker })));
+    default:
+      throw new Error(`no SDK call for ${request2.action}`);
+  }
+}
+async function allPages(list2, fetch2) {
+  const items = [];
+  let marker;
+  let page;
+  do {
+    page = await fetch2(marker);
+    items.push(...page[list2] ?? []);
+    marker = page.IsTruncated ? page.Marker : void 0;
+  } while (marker);
+  return { ...page, [list2]: items, IsTruncated: void 0, Marker: void 0 };
+}
+function answeredError(error3) {
+  const status = error3.$metadata?.httpStatusCode;
+  return status === 404 ? errorCode(error3) : void 0;
+}
+function errorCode(error3) {
+  const { Code, name } = error3;
+  return String(Code ?? name ?? "Error").replace(/Exception$/, "");
+}
+function errorText(error3) {
+  const attempts = error3.$metadata?.attempts;
+  const message = error3 instanceof Error ? error3.message : String(error3);
+  return `${errorCode(error3)}: ${message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ""}`;
+}
+
 // package.json
 var version = "0.1.0";
 
 // engine/version.ts
 var TOOL_VERSION = version;
+
+// engine/drift-precheck.ts
+var PRECHECK_RULES_VERSION = 1;
+var DEFAULT_MAX_AGE_MS = 7 * 24 * 36e5;
+var InDoubt = class extends Error {
+};
+var DriftPrecheck = class {
+  constructor(options) {
+    this.options = options;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.digests = options.digests ?? new ConfigDigests();
+    this.now = options.now ?? (() => /* @__PURE__ */ new Date());
+  }
+  options;
+  maxAgeMs;
+  digests;
+  now;
+  accountDigests = /* @__PURE__ */ new Map();
+  /** Whether the account can be reported without Terraform, and if not, why. Never throws. */
+  async check(account) {
+    try {
+      return await this.compare(account);
+    } catch (error3) {
+      return { unchanged: false, reason: doubt(error3) };
+    }
+  }
+  async compare(account) {
+    this.usable(account);
+    const objects = this.objects(account);
+    const [record, state2, locked] = await Promise.all([
+      readAccountRecord(objects, account.id).catch((error3) => {
+        if (error3 instanceof AccountRecordError) throw new InDoubt(error3.message);
+        throw new InDoubt(`could not read ${objects.where("record")}: ${errorMessage(error3)}`);
+      }),
+      this.readState(objects),
+      objects.exists("lock").catch((error3) => {
+        throw new InDoubt(`could not look for a state lock at ${objects.where("lock")}: ${errorMessage(error3)}`);
+      })
+    ]);
+    const converged = record?.converged;
+    if (converged === void 0) return { unchanged: false, reason: `no converged record yet (${objects.where("record")})` };
+    if (!isConvergedSection(converged)) return { unchanged: false, reason: `the converged record at ${objects.where("record")} is not one this release reads` };
+    const stale = this.staleness(account, converged);
+    if (stale.length > 0) return { unchanged: false, reason: stale.join("; ") };
+    if (locked) return { unchanged: false, reason: `the state is locked (${objects.where("lock")}): another run is working on this account` };
+    if (!state2) return { unchanged: false, reason: `the state is gone (${objects.where("state")})` };
+    if (state2.identity.sha256 !== converged.state.sha256) {
+      return { unchanged: false, reason: `the state changed since it converged (serial ${converged.state.serial}, now ${state2.identity.serial})` };
+    }
+    const reads = await this.reads(account, state2.content);
+    const differences2 = readDifferences(converged.reads, reads);
+    if (differences2.length > 0) return { unchanged: false, reason: `AWS objects differ from the converged record: ${differences2.join("; ")}` };
+    return { unchanged: true, converged, outputs: stateOutputs(state2.content) };
+  }
+  /** The state and the account's objects now, for the reads before a Terraform plan; a reason when they cannot be read. */
+  async observe(account) {
+    try {
+      this.usable(account);
+      const at = this.now();
+      const state2 = await this.readState(this.objects(account));
+      if (!state2) return "there is no state yet";
+      const reads = await this.reads(account, state2.content);
+      return { at, state: state2.identity, reads, outputs: stateOutputs(state2.content) };
+    } catch (error3) {
+      return doubt(error3);
+    }
+  }
+  /**
+   * After a Terraform plan that found no changes and no drift: reads the state and objects again and, when they are
+   * what `before` read just before the plan, writes the converged record (keeping `since` when the record already
+   * held the same). Returns the section written, or why none was. Never throws.
+   */
+  async recordConvergence(account, before) {
+    const after = await this.observe(account);
+    if (typeof after === "string") return `the reads after the plan failed: ${after}`;
+    if (after.state.sha256 !== before.state.sha256) return "the state changed while Terraform ran";
+    const differences2 = readDifferences(before.reads, after.reads);
+    if (differences2.length > 0) return `AWS objects changed while Terraform ran: ${differences2.join("; ")}`;
+    const verifiedAt = before.at.toISOString();
+    const digest4 = this.digest(account);
+    let written;
+    try {
+      await updateAccountRecord(this.objects(account), account.id, "converged", (current) => {
+        const same2 = isConvergedSection(current) && current.config_digest === digest4 && current.state.sha256 === before.state.sha256 && readDifferences(current.reads, before.reads).length === 0;
+        written = {
+          since: same2 ? current.since : verifiedAt,
+          verified_at: verifiedAt,
+          run_id: this.options.runId,
+          command: this.options.command,
+          tool_version: TOOL_VERSION,
+          rules_version: PRECHECK_RULES_VERSION,
+          config_digest: digest4,
+          terraform_version: this.options.terraformVersion,
+          aws_provider_version: this.options.awsProviderVersion,
+          state: before.state,
+          reads: before.reads
+        };
+        return written;
+      });
+      return written;
+    } catch (error3) {
+      return `could not write ${this.objects(account).where("record")}: ${errorMessage(error3)}`;
+    }
+  }
+  /**
+   * After a Terraform plan that found drift: the account is not converged, so its record says so no longer, and the
+   * next time Terraform finds it converged is the time it is converged since. Returns why that failed, if it did.
+   */
+  async forgetConvergence(account) {
+    try {
+      this.usable(account);
+      await updateAccountRecord(this.objects(account), account.id, "converged", () => void 0);
+      return void 0;
+    } catch (error3) {
+      return `could not update ${this.objects(account).where("record")}: ${doubt(error3)}`;
+    }
+  }
+  /** Throws InDoubt when the engine cannot read this account as Terraform would. */
+  usable(account) {
+    const unavailable = this.options.aws.unavailable;
+    if (unavailable) throw new InDoubt(unavailable);
+    const provider = this.options.awsProviderVersion;
+    if (!provider) throw new InDoubt("the AWS provider version is not known");
+    if (!VERIFIED_AWS_PROVIDER_VERSIONS.includes(provider)) {
+      throw new InDoubt(`the pre-check's reads are verified for hashicorp/aws ${VERIFIED_AWS_PROVIDER_VERSIONS.join(", ")}; this run uses ${provider}`);
+    }
+    if (!moduleContentKnown(account)) {
+      throw new InDoubt(`the module source ${account.module.source} is not a local folder or a git commit: its content is only known to Terraform`);
+    }
+  }
+  /** What makes a record that matched once not prove anything now: another configuration, versions, or age. */
+  staleness(account, converged) {
+    const reasons = [];
+    if (converged.tool_version !== TOOL_VERSION || converged.rules_version !== PRECHECK_RULES_VERSION) {
+      reasons.push(`the record was written by session-manager-role ${converged.tool_version} (rules ${converged.rules_version})`);
+    }
+    if (converged.config_digest !== this.digest(account)) reasons.push("the configuration (root module, inputs or module content) changed since it converged");
+    if (converged.terraform_version !== this.options.terraformVersion) reasons.push(`Terraform changed since it converged (${converged.terraform_version}, now ${this.options.terraformVersion})`);
+    if (converged.aws_provider_version !== this.options.awsProviderVersion) {
+      reasons.push(`the AWS provider changed since it converged (${converged.aws_provider_version}, now ${this.options.awsProviderVersion})`);
+    }
+    const age = this.now().getTime() - Date.parse(converged.verified_at);
+    if (!(age <= this.maxAgeMs)) reasons.push(`Terraform last checked it ${formatAge(age)} ago, longer than the maximum age of ${formatAge(this.maxAgeMs)}`);
+    return reasons;
+  }
+  /** The account's configuration digest, computed once per run. */
+  digest(account) {
+    let digest4 = this.accountDigests.get(account.id);
+    if (digest4 === void 0) {
+      digest4 = this.digests.account(account);
+      this.accountDigests.set(account.id, digest4);
+    }
+    return digest4;
+  }
+  objects(account) {
+    return accountObjects(account, this.options.aws);
+  }
+  async readState(objects) {
+    let stored;
+    try {
+      stored = await objects.read("state");
+    } catch (error3) {
+      throw new InDoubt(`could not read the state at ${objects.where("state")}: ${errorMessage(error3)}`);
+    }
+    if (!stored) return void 0;
+    let content;
+    try {
+      content = JSON.parse(stored.body.toString("utf8"));
+    } catch {
+      throw new InDoubt(`the state at ${objects.where("state")} is not JSON`);
+    }
+    return { identity: { sha256: (0, import_node_crypto12.createHash)("sha256").update(stored.body).digest("hex"), serial: content.serial, lineage: content.lineage }, content };
+  }
+  /** The account's objects as the refresh of this state reads them, under the account's role, with the run's session. */
+  async reads(account, state2) {
+    const session = sessionName(this.options.runId);
+    const clients = this.options.aws.account(account, session);
+    const [sessionArn, reads] = await Promise.all([
+      clients.sessionArn().catch((error3) => {
+        throw new ReadFailure(`AssumeRole ${account.roleArn}: ${errorMessage(error3)}`);
+      }),
+      observe({ ...clients, sessionName: session }, refreshReads(state2))
+    ]);
+    const assumedAccount = sessionArn.split(":")[4];
+    if (assumedAccount !== account.id) throw new InDoubt(`the role ${account.roleArn} belongs to account ${assumedAccount}, not ${account.id}`);
+    return reads;
+  }
+};
+function convergedTimes(converged) {
+  return { converged_since: converged.since, verified_at: converged.verified_at };
+}
+function unchangedReason(converged) {
+  return `checked without Terraform: configuration, state and AWS objects unchanged since it converged (${converged.since}; last planned ${converged.verified_at})`;
+}
+function moduleContentKnown(account) {
+  return account.module.localDirectory !== void 0 || /^git::.*[?&]ref=[0-9a-f]{40}(&|$)/.test(account.module.source);
+}
+function lockedProviderVersion(lockFile) {
+  return /provider "registry\.terraform\.io\/hashicorp\/aws" \{[^}]*?\bversion\s*=\s*"([^"]+)"/s.exec(lockFile)?.[1];
+}
+function readDifferences(recorded, observed) {
+  const before = new Map(recorded.map((read) => [readKey(read), read]));
+  const after = new Map(observed.map((read) => [readKey(read), read]));
+  const keys = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort();
+  return keys.flatMap((key) => {
+    const [a5, b5] = [before.get(key), after.get(key)];
+    if (!a5) return [`${describeRead(b5)} (not read when it converged)`];
+    if (!b5) return [`${describeRead(a5)} (no longer read)`];
+    if (canonicalJson(a5) === canonicalJson(b5)) return [];
+    if (a5.error !== b5.error) return [`${describeRead(a5)} (was ${a5.error ?? "found"}, now ${b5.error ?? "found"})`];
+    return [`${describeRead(a5)} (${changedFields(a5.response, b5.response).join(", ")})`];
+  });
+}
+function changedFields(a5, b5) {
+  const fields = (value) => typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
+  const [x2, y] = [fields(a5), fields(b5)];
+  const names = [.../* @__PURE__ */ new Set([...Object.keys(x2), ...Object.keys(y)])].sort();
+  const differing = names.filter((name) => canonicalJson(x2[name]) !== canonicalJson(y[name]));
+  const wrapper = differing.length === 1 && names.length === 1 && typeof x2[names[0]] === "object" && !Array.isArray(x2[names[0]]);
+  return wrapper ? changedFields(x2[names[0]], y[names[0]]) : differing;
+}
+function stateOutputs(state2) {
+  return Object.entries(state2.outputs ?? {}).map(([name, output]) => ({ name, action: "no-op", after: output.sensitive ? SENSITIVE : output.value })).sort((a5, b5) => a5.name.localeCompare(b5.name));
+}
+function isConvergedSection(value) {
+  const section = value;
+  return typeof section === "object" && section !== null && typeof section.since === "string" && typeof section.verified_at === "string" && typeof section.config_digest === "string" && typeof section.state?.sha256 === "string" && Array.isArray(section.reads);
+}
+function doubt(error3) {
+  if (error3 instanceof InDoubt || error3 instanceof UnreadableState || error3 instanceof ReadFailure || error3 instanceof UnknownField) return error3.message;
+  return `the pre-check failed: ${errorMessage(error3)}`;
+}
+function errorMessage(error3) {
+  if (!(error3 instanceof Error)) return String(error3);
+  const code = error3.Code ?? (error3.name !== "Error" ? error3.name : void 0);
+  return code && !error3.message.startsWith(code) ? `${code}: ${error3.message}` : error3.message;
+}
+function formatAge(ms) {
+  const units = [
+    ["day", 864e5],
+    ["hour", 36e5],
+    ["minute", 6e4]
+  ];
+  for (const [unit, size] of units) {
+    if (ms >= size) {
+      const count2 = Math.floor(ms / size);
+      return `${count2} ${unit}${count2 === 1 ? "" : "s"}`;
+    }
+  }
+  return `${Math.max(0, Math.round(ms / 1e3))} seconds`;
+}
+
+// engine/precheck-run.ts
+async function precheckedRun(account, options) {
+  let precheckMs = 0;
+  const check = async () => {
+    if (options.cancel.aborted) return { unchanged: false, reason: "the run was cancelled" };
+    const started = Date.now();
+    const verdict2 = await options.precheck.check(account);
+    precheckMs = Date.now() - started;
+    return verdict2;
+  };
+  const verdict = options.full ? { unchanged: false, reason: "a full check was asked for: Terraform plans every account" } : await options.checkSlot(check);
+  if (verdict.unchanged) return { ...unchangedAccount(account, verdict.converged, verdict.outputs, precheckMs), config_digest: options.configDigest };
+  return options.terraformSlot(async () => {
+    if (options.cancel.aborted) return options.terraform();
+    const slotStarted = Date.now();
+    const elapsed = () => precheckMs + Date.now() - slotStarted;
+    const before = await options.precheck.observe(account);
+    const result = await options.terraform();
+    const phases = options.full ? result.phases : [{ phase: "precheck", duration_ms: precheckMs }, ...result.phases];
+    const precheck = { without_terraform: false, terraform_reason: verdict.reason };
+    if (result.drift.length > 0) {
+      const notForgotten = await options.precheck.forgetConvergence(account);
+      return { ...result, phases, duration_ms: elapsed(), precheck: notForgotten ? { ...precheck, not_recorded_reason: notForgotten } : precheck };
+    }
+    if (result.status !== "no_changes") return { ...result, phases, duration_ms: elapsed(), precheck };
+    const recordStarted = Date.now();
+    const written = typeof before === "string" ? `the reads before the plan failed: ${before}` : await options.precheck.recordConvergence(account, before);
+    const recorded = typeof written === "string" ? { ...precheck, recorded: false, not_recorded_reason: written } : { ...precheck, recorded: true, ...convergedTimes(written) };
+    return { ...result, phases: [...phases, { phase: "record", duration_ms: Date.now() - recordStarted }], duration_ms: elapsed(), precheck: recorded };
+  });
+}
+function unchangedAccount(account, converged, outputs, durationMs) {
+  const plan = { changes: [], drift: [], outputs, counts: NO_CHANGES };
+  return {
+    id: account.id,
+    name: account.name,
+    variant: account.variant,
+    region: account.region,
+    status: "no_changes",
+    reason: unchangedReason(converged),
+    // The fingerprint of a Terraform plan without changes, so that reviews and applies treat both alike.
+    fingerprint: planFingerprint(plan),
+    plan_shape: planShape(plan, account),
+    counts: NO_CHANGES,
+    changes: [],
+    drift: [],
+    outputs,
+    duration_ms: durationMs,
+    phases: [{ phase: "precheck", duration_ms: durationMs }],
+    precheck: { without_terraform: true, ...convergedTimes(converged) }
+  };
+}
 
 // engine/result-assembly.ts
 function unplannedResult(account, status) {
@@ -93807,12 +94346,12 @@ function summarise(accounts) {
 }
 
 // engine/run-id.ts
-var import_node_crypto12 = require("node:crypto");
+var import_node_crypto13 = require("node:crypto");
 var GITHUB_RUN_ID = /^(gh-\d+)-\d+$/;
 function defaultRunId(env2 = process.env) {
   if (env2.GITHUB_RUN_ID) return `gh-${env2.GITHUB_RUN_ID}-${env2.GITHUB_RUN_ATTEMPT ?? "1"}`;
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
-  return `local-${stamp}-${(0, import_node_crypto12.randomBytes)(2).toString("hex")}`;
+  return `local-${stamp}-${(0, import_node_crypto13.randomBytes)(2).toString("hex")}`;
 }
 function runGroup(runId) {
   return GITHUB_RUN_ID.exec(runId)?.[1] ?? runId;
@@ -93986,7 +94525,21 @@ function resultSchema() {
             },
             warnings: { type: "array", items: { type: "string" } },
             config_digest: sha2564,
-            log_file: { type: "string" }
+            log_file: { type: "string" },
+            precheck: {
+              type: "object",
+              description: 'Plan and drift: what the drift pre-check found (docs/decisions.md, "Drift checks without Terraform").',
+              additionalProperties: false,
+              required: ["without_terraform"],
+              properties: {
+                without_terraform: { type: "boolean", description: "Configuration, state and AWS objects equalled the converged record: Terraform did not run." },
+                terraform_reason: { type: "string", description: "Why Terraform ran." },
+                converged_since: { type: "string", format: "date-time", description: "Since when the account is converged, unchanged." },
+                verified_at: { type: "string", format: "date-time", description: "When a Terraform plan last proved it converged." },
+                recorded: { type: "boolean", description: "Terraform found no changes and no drift: whether the converged record was written." },
+                not_recorded_reason: { type: "string", description: "Why the converged record could not be written, or (after drift) cleared." }
+              }
+            }
           }
         }
       }
@@ -94132,12 +94685,12 @@ function parseLine(line) {
 }
 
 // engine/shard.ts
-function parseShard(text) {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+function parseShard(text2) {
+  const match = /^(\d+)\/(\d+)$/.exec(text2.trim());
   const index = Number(match?.[1]);
   const count2 = Number(match?.[2]);
   if (!match || count2 < 1 || index < 1 || index > count2) {
-    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text}")`);
+    throw new Error(`the shard must be i/n with 1 <= i <= n, e.g. 2/4 (got "${text2}")`);
   }
   return { index, count: count2 };
 }
@@ -94265,6 +94818,7 @@ function busyMessage(path, holder) {
 }
 
 // engine/matrix-run.ts
+var PRECHECK_PARALLELISM = 32;
 var HEARTBEAT_MS = 3e4;
 async function runMatrix(options) {
   const runId = options.runId ?? defaultRunId(options.env);
@@ -94326,12 +94880,23 @@ async function runLocked(options, workDir, runId, progress) {
   }, HEARTBEAT_MS);
   heartbeat.unref();
   const limit = pLimit(parallelism);
+  const precheck = options.command === "apply" || typeof providers !== "string" ? void 0 : new DriftPrecheck({
+    // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
+    aws: access2 ?? new AwsAccess(setup.env, options.onSecret),
+    runId,
+    command: options.command,
+    terraformVersion: setup.version,
+    awsProviderVersion: lockedProviderVersion(providers),
+    maxAgeMs: options.maxAgeMs,
+    digests
+  });
+  const checkSlot = pLimit(options.precheckParallelism ?? PRECHECK_PARALLELISM);
   let done = 0;
   await Promise.all(
-    toRun.map(
-      (account) => limit(async () => {
+    toRun.map(async (account) => {
+      const configDigestOfAccount = accountDigests.get(account.id);
+      const terraform = async () => {
         const started = Date.now();
-        const configDigestOfAccount = accountDigests.get(account.id);
         const runOptions = {
           command: options.command,
           setup,
@@ -94349,13 +94914,15 @@ async function runLocked(options, workDir, runId, progress) {
             progress({ kind: "phase", account, phase, state: state2, elapsedMs: Date.now() - started });
           }
         };
-        const result2 = providers instanceof Error ? { ...failedResult(account, "init", providers.message), config_digest: configDigestOfAccount } : await runAccount(account, runOptions).catch((error3) => ({ ...failedResult(account, "run", error3 instanceof Error ? error3.message : String(error3)), config_digest: configDigestOfAccount }));
+        const result3 = providers instanceof Error ? { ...failedResult(account, "init", providers.message), config_digest: configDigestOfAccount } : await runAccount(account, runOptions).catch((error3) => ({ ...failedResult(account, "run", error3 instanceof Error ? error3.message : String(error3)), config_digest: configDigestOfAccount }));
         running.delete(account);
-        journal.append(await withAppliedRecord(result2, account, access2, { config_digest: configDigestOfAccount, commit: options.commit, run_id: runId }));
-        done += 1;
-        progress({ kind: "account", result: result2, done, total: toRun.length });
-      })
-    )
+        return result3;
+      };
+      const result2 = precheck ? await precheckedRun(account, { precheck, full: options.full ?? false, checkSlot, terraformSlot: limit, terraform, cancel, configDigest: configDigestOfAccount }) : await limit(terraform);
+      journal.append(await withAppliedRecord(result2, account, access2, { config_digest: configDigestOfAccount, commit: options.commit, run_id: runId }));
+      done += 1;
+      progress({ kind: "account", result: result2, done, total: toRun.length });
+    })
   );
   clearInterval(heartbeat);
   if (journal.problem) progress({ kind: "notice", message: `The run's journal in ${journal.directory} is incomplete (${journal.problem}).` });
@@ -94501,7 +95068,7 @@ function shardLabel(result) {
 }
 
 // engine/review-record.ts
-var import_node_crypto13 = require("node:crypto");
+var import_node_crypto14 = require("node:crypto");
 var import_ajv3 = __toESM(require_ajv());
 var REVIEW_RECORD_VERSION = 1;
 var ReviewRecordError = class extends Error {
@@ -94564,13 +95131,13 @@ ${lines.join(",\n")}${lines.length > 0 ? "\n" : ""}  ]
 }
 `;
 }
-function reviewRecordDigest(text) {
-  return (0, import_node_crypto13.createHash)("sha256").update(text).digest("hex");
+function reviewRecordDigest(text2) {
+  return (0, import_node_crypto14.createHash)("sha256").update(text2).digest("hex");
 }
-function parseReviewRecord(text, source) {
+function parseReviewRecord(text2, source) {
   let document;
   try {
-    document = JSON.parse(text);
+    document = JSON.parse(text2);
   } catch (error3) {
     throw new ReviewRecordError(`${source} is not JSON (${error3.message})`);
   }
@@ -94596,7 +95163,7 @@ function reviewedFingerprints(records) {
 }
 
 // report/private/account-sections.ts
-var import_node_crypto14 = require("node:crypto");
+var import_node_crypto15 = require("node:crypto");
 
 // report/private/format.ts
 function shortAddress(address) {
@@ -94631,7 +95198,7 @@ function headline(result) {
   const { summary: summary2 } = result;
   const status = summary2.by_status;
   const parts = [accountCount(summary2.accounts)];
-  const add = (count2, text) => count2 > 0 && parts.push(`${formatNumber(count2)} ${text}`);
+  const add = (count2, text2) => count2 > 0 && parts.push(`${formatNumber(count2)} ${text2}`);
   if (result.command === "apply") add(status.applied, "applied");
   else add(status.changes, "with changes");
   add(summary2.with_drift, "with drift");
@@ -94941,17 +95508,17 @@ function driftLines(entry, brief = false) {
 // report/private/markdown.ts
 var ZERO_WIDTH_SPACE = "\u200B";
 var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "@": `@${ZERO_WIDTH_SPACE}`, "#": `#${ZERO_WIDTH_SPACE}`, "\n": " ", "\r\n": " " };
-function escapeHtml(text) {
-  return text.replace(/\r?\n|[&<>@]|#(?=\d)/g, (match) => HTML_ESCAPES[match]);
+function escapeHtml(text2) {
+  return text2.replace(/\r?\n|[&<>@]|#(?=\d)/g, (match) => HTML_ESCAPES[match]);
 }
-function escapeText(text) {
-  return text.replace(/\r?\n|[&<>@]|#(?=\d)|[\\`*_[\]{}|~!]/g, (match) => HTML_ESCAPES[match] ?? `\\${match}`);
+function escapeText(text2) {
+  return text2.replace(/\r?\n|[&<>@]|#(?=\d)|[\\`*_[\]{}|~!]/g, (match) => HTML_ESCAPES[match] ?? `\\${match}`);
 }
-function longestBacktickRun(text) {
-  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run2) => run2.length));
+function longestBacktickRun(text2) {
+  return Math.max(0, ...(text2.match(/`+/g) ?? []).map((run2) => run2.length));
 }
-function inlineCode(text) {
-  const flat = text.replace(/\r?\n/g, " ");
+function inlineCode(text2) {
+  const flat = text2.replace(/\r?\n/g, " ");
   const ticks = "`".repeat(longestBacktickRun(flat) + 1);
   const pad = flat.startsWith("`") || flat.endsWith("`") || flat === "" ? " " : "";
   return `${ticks}${pad}${flat}${pad}${ticks}`;
@@ -94970,19 +95537,19 @@ ${body}
 </details>`;
 }
 function tableRow(cells) {
-  const cell = (text) => text.replace(/(\\*)\|/g, (match, slashes) => slashes.length % 2 === 1 ? match : `${slashes}\\|`);
+  const cell = (text2) => text2.replace(/(\\*)\|/g, (match, slashes) => slashes.length % 2 === 1 ? match : `${slashes}\\|`);
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 function tableHeader(header, alignRight) {
   return [tableRow(header), tableRow(header.map((_, index) => alignRight.has(index) ? "--:" : "---"))].join("\n");
 }
-function hiddenComment(text) {
-  return `<!-- ${text.replace(/--/g, "-\\u002d")} -->`;
+function hiddenComment(text2) {
+  return `<!-- ${text2.replace(/--/g, "-\\u002d")} -->`;
 }
 
 // report/private/account-sections.ts
 var BRIEF_ERROR_LENGTH = 1e3;
-function errorText(message, detail) {
+function errorText2(message, detail) {
   if (detail === "full" || message.length <= BRIEF_ERROR_LENGTH) return message;
   return `${message.slice(0, BRIEF_ERROR_LENGTH)}
 \u2026 (the rest is in the account's log)`;
@@ -94992,7 +95559,7 @@ function accountBody(account, detail) {
   const parts = [];
   if (account.error) parts.push(`Failed during ${account.error.phase}:
 
-${fence(errorText(account.error.message, detail))}`);
+${fence(errorText2(account.error.message, detail))}`);
   if (account.reason && account.status !== "skipped") parts.push(`${account.status === "refused" ? "Refused" : "Note"}: ${escapeText(account.reason)}`);
   if (account.changes.length > 0) parts.push(fence(account.changes.flatMap((change) => changeLines(change, brief)).join("\n"), "diff"));
   if (account.drift.length > 0) {
@@ -95008,7 +95575,7 @@ function sectionKey(account) {
   const changes = account.plan_shape ?? generalise(JSON.stringify(account.changes), account);
   const rest = generalise(JSON.stringify([account.error?.phase, reason, account.changes.map((change) => change.cause), account.drift]), account);
   const error3 = account.error ? generalise(account.error.message, account) : "";
-  return (0, import_node_crypto14.createHash)("sha256").update(`${account.status}\0${changes}\0${rest}\0`).update(error3).digest("hex");
+  return (0, import_node_crypto15.createHash)("sha256").update(`${account.status}\0${changes}\0${rest}\0`).update(error3).digest("hex");
 }
 function groupSections(accounts) {
   const groups2 = /* @__PURE__ */ new Map();
@@ -95124,7 +95691,7 @@ function sectionsWithin(groups2, budget, room, summary2 = (group4) => groupSumma
 function briefKey(account) {
   const changes = account.changes.map((change) => [change.address, change.action, change.reason, change.moved_from, change.importing, change.cause]);
   const drift = account.drift.map((entry) => [entry.address, entry.action, entry.action === "delete" ? [] : entry.attributes.map((attribute2) => attribute2.name)]);
-  const error3 = account.error && [account.error.phase, errorText(account.error.message, "brief")];
+  const error3 = account.error && [account.error.phase, errorText2(account.error.message, "brief")];
   const reason = account.status === "skipped" ? void 0 : account.reason;
   return `${account.status} ${generalise(JSON.stringify([changes, drift, error3, reason]), account)}`;
 }
@@ -95155,13 +95722,13 @@ function briefGroups(groups2, order) {
 // report/private/budget.ts
 var GITHUB_BODY_LIMIT = 65536;
 var JOB_SUMMARY_LIMIT = 1024 * 1024;
-function githubLength(text) {
+function githubLength(text2) {
   let breaks = 0;
-  for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) breaks += 1;
-  return text.length + breaks;
+  for (let index = text2.indexOf("\n"); index >= 0; index = text2.indexOf("\n", index + 1)) breaks += 1;
+  return text2.length + breaks;
 }
-function utf8Length(text) {
-  return Buffer.byteLength(text, "utf8");
+function utf8Length(text2) {
+  return Buffer.byteLength(text2, "utf8");
 }
 var SAFETY_MARGIN = 1024;
 function bodyBudget(maxLength = GITHUB_BODY_LIMIT) {
@@ -95223,8 +95790,8 @@ function accountTable(accounts, spec, budget) {
       }
     }
     rows ??= mostImportant(groups2 ??= grouped(loud, spec, single), [...quiet, ...fixed], spec, room - frame, budget, line);
-    const text = [head, ...rows.map(line), ...total ? [tableRow(total)] : []].join("\n");
-    return [text, ...namesWithin(rows, room - budget.measure(text), budget)].join("\n\n");
+    const text2 = [head, ...rows.map(line), ...total ? [tableRow(total)] : []].join("\n");
+    return [text2, ...namesWithin(rows, room - budget.measure(text2), budget)].join("\n\n");
   };
 }
 function grouped(accounts, spec, single) {
@@ -95294,8 +95861,8 @@ function scopedAccounts(result, scope) {
 function hasDrift(result, scope) {
   return scopedAccounts(result, scope).some((account) => account.drift.length > 0);
 }
-function firstLine(text) {
-  const line = text.split("\n")[0];
+function firstLine(text2) {
+  const line = text2.split("\n")[0];
   return line.length > 120 ? `${line.slice(0, 120)}\u2026` : line;
 }
 function unchecked(account) {
@@ -96027,15 +96594,15 @@ var DriftIssueRun = class {
 var RUN_PLACEHOLDER = "https://session-manager-role.invalid/run";
 var CHECKED_AT_PLACEHOLDER = "SESSIONMANAGERROLECHECKEDAT";
 var PLACEHOLDERS2 = /https:\/\/session-manager-role\.invalid\/run|SESSIONMANAGERROLECHECKEDAT/;
-function fitsTemplate(text, chunks) {
-  if (chunks.length === 1) return text === chunks[0];
-  if (!text.startsWith(chunks[0])) return false;
+function fitsTemplate(text2, chunks) {
+  if (chunks.length === 1) return text2 === chunks[0];
+  if (!text2.startsWith(chunks[0])) return false;
   let position = chunks[0].length;
   for (let index = 1; index < chunks.length; index += 1) {
     const chunk = chunks[index];
     const last = index === chunks.length - 1;
-    const found = last ? text.endsWith(chunk) ? text.length - chunk.length : -1 : text.indexOf(chunk, position);
-    if (found < position || text.slice(position, found).includes("\n")) return false;
+    const found = last ? text2.endsWith(chunk) ? text2.length - chunk.length : -1 : text2.indexOf(chunk, position);
+    if (found < position || text2.slice(position, found).includes("\n")) return false;
     position = found + chunk.length;
   }
   return true;
@@ -96111,9 +96678,9 @@ var ProgressLines = class {
         return this.stamp(`note: ${event.message}`);
     }
   }
-  stamp(text) {
+  stamp(text2) {
     const seconds = Math.floor((Date.now() - this.started) / 1e3);
-    return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}] ${text}`;
+    return `[${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}] ${text2}`;
   }
 };
 function outcome(result) {
@@ -96351,16 +96918,16 @@ function oneOf(problems, name, value, allowed) {
 }
 function readInputs(input) {
   const problems = [];
-  const text = (name) => input(name).trim();
-  const optional = (name) => text(name) || void 0;
-  const command5 = oneOf(problems, "command", text("command"), ["plan", "apply", "drift", "report"]);
+  const text2 = (name) => input(name).trim();
+  const optional = (name) => text2(name) || void 0;
+  const command5 = oneOf(problems, "command", text2("command"), ["plan", "apply", "drift", "report"]);
   const parallelismText = optional("parallelism");
   const parallelismOk = parallelismText === void 0 || /^[1-9]\d*$/.test(parallelismText);
   if (!parallelismOk) problems.push(`parallelism must be a whole number of at least 1 (got "${parallelismText}")`);
   let shard;
   if (optional("shard")) {
     try {
-      shard = parseShard(text("shard"));
+      shard = parseShard(text2("shard"));
     } catch (error3) {
       problems.push(error3.message);
     }
@@ -96379,8 +96946,9 @@ function readInputs(input) {
     problems.push(`${name} must be a whole number of at least 1 (got "${value}")`);
     return void 0;
   };
-  const failOnDrift = oneOf(problems, "fail-on-drift", text("fail-on-drift") || "false", ["true", "false"]) === "true";
-  const githubToken = text("github-token");
+  const full = oneOf(problems, "full", text2("full") || "false", ["true", "false"]) === "true";
+  const failOnDrift = oneOf(problems, "fail-on-drift", text2("fail-on-drift") || "false", ["true", "false"]) === "true";
+  const githubToken = text2("github-token");
   if (!githubToken) problems.push("github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access");
   const results = input("results").split(/[\n,]/).map((entry) => entry.trim()).filter(Boolean);
   if (command5 === "report" && results.length === 0) problems.push("results must name the shard result files (or folders holding them) for command report");
@@ -96402,25 +96970,27 @@ function readInputs(input) {
   }
   const inputs = {
     command: command5,
-    config: text("config") || "session-manager-role.yml",
+    config: text2("config") || "session-manager-role.yml",
     githubToken,
     parallelism: parallelismText !== void 0 && parallelismOk ? Number(parallelismText) : void 0,
     shard,
     changedSince: optional("changed-since"),
-    comment: oneOf(problems, "comment", text("comment") || "update", ["update", "recreate", "off"]),
-    commentAuthor: text("comment-author") || "github-actions[bot]",
-    planWorkflow: text("plan-workflow") || "session-manager-role-plan.yml",
+    comment: oneOf(problems, "comment", text2("comment") || "update", ["update", "recreate", "off"]),
+    commentAuthor: text2("comment-author") || "github-actions[bot]",
+    planWorkflow: text2("plan-workflow") || "session-manager-role-plan.yml",
     reviewLookback: lookbackText !== void 0 && lookbackOk ? Number(lookbackText) : 30,
     failOnDrift,
-    driftIssue: oneOf(problems, "drift-issue", text("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
-    driftIssueLabel: text("drift-issue-label") || "session-manager-role-drift",
+    driftIssue: oneOf(problems, "drift-issue", text2("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
+    driftIssueLabel: text2("drift-issue-label") || "session-manager-role-drift",
     driftIssueBudget: wholeNumber("drift-issue-budget"),
     timeoutMs: duration("timeout"),
     lockTimeoutMs: duration("lock-timeout"),
     terraformLog,
     passEnv,
     results,
-    resultPath: optional("result-path")
+    resultPath: optional("result-path"),
+    full,
+    maxAgeMs: duration("max-age")
   };
   if (problems.length > 0) throw new InputError(problems);
   return inputs;
@@ -96433,7 +97003,7 @@ async function findPlanComments(octokit, pullRequest, config, author) {
 }
 async function postPlanComment(octokit, pullRequest, options) {
   const existing = await findPlanComments(octokit, pullRequest, options.config, options.author);
-  const send = async (body) => {
+  const send2 = async (body) => {
     const target = options.mode === "update" ? existing.at(-1) : void 0;
     if (target) {
       const { data: data2 } = await octokit.rest.issues.updateComment({ owner: pullRequest.owner, repo: pullRequest.repo, comment_id: target.id, body });
@@ -96444,10 +97014,10 @@ async function postPlanComment(octokit, pullRequest, options) {
   };
   let posted;
   try {
-    posted = await send(options.render(GITHUB_BODY_LIMIT));
+    posted = await send2(options.render(GITHUB_BODY_LIMIT));
   } catch (error3) {
     if (httpStatus(error3) !== 422) throw error3;
-    posted = await send(options.render(Math.floor(GITHUB_BODY_LIMIT / 2)));
+    posted = await send2(options.render(Math.floor(GITHUB_BODY_LIMIT / 2)));
   }
   const stale = options.mode === "recreate" ? existing : existing.slice(0, -1);
   for (const comment of stale) {
@@ -96457,7 +97027,7 @@ async function postPlanComment(octokit, pullRequest, options) {
 }
 
 // action/src/review-lookup.ts
-var import_node_crypto15 = require("node:crypto");
+var import_node_crypto16 = require("node:crypto");
 
 // node_modules/fflate/esm/index.mjs
 var import_module = require("module");
@@ -96974,7 +97544,7 @@ async function reviewOfMerge(octokit, repository, commit, options) {
     if (httpStatus(error3) === 410) return refuse(`the review record of ${runLabel} has expired: re-run that plan workflow run, then this apply`);
     throw error3;
   }
-  if (artifact.digest && artifact.digest !== `sha256:${(0, import_node_crypto15.createHash)("sha256").update(zip).digest("hex")}`) {
+  if (artifact.digest && artifact.digest !== `sha256:${(0, import_node_crypto16.createHash)("sha256").update(zip).digest("hex")}`) {
     return refuse(`the artifact ${artifactName} of ${runLabel} does not match the digest GitHub gave for it`);
   }
   const files = Object.entries(unzipSync(new Uint8Array(zip))).filter(([path]) => !path.endsWith("/"));
@@ -97056,8 +97626,11 @@ async function produceResult(inputs, octokit, run2, publication) {
     apply,
     shard: inputs.shard,
     changes,
+    full: inputs.full,
+    maxAgeMs: inputs.maxAgeMs,
     unapplied: inputs.command === "apply",
     terraform: { terraformLog: inputs.terraformLog, passEnv: inputs.passEnv },
+    // The environment's credentials, and those the engine obtains itself (assumed roles), never show in the log.
     onSecret: (secret) => setSecret(secret),
     signal: run2.signal,
     onProgress: (event) => {
@@ -97105,12 +97678,12 @@ async function reviewsSinceLastApply(inputs, octokit, publication, pending) {
 function keepReviewRecord(config, result) {
   return writeRecordFile(config, serializeReviewRecord(reviewRecord(result, { config, commit: describedCommit() })));
 }
-function writeRecordFile(config, text) {
+function writeRecordFile(config, text2) {
   const artifact = reviewArtifactName(config);
   const path = (0, import_node_path18.join)(process.env.RUNNER_TEMP ?? ".", "session-manager-role-review", artifact, REVIEW_RECORD_FILE);
   (0, import_node_fs14.mkdirSync)((0, import_node_path18.dirname)(path), { recursive: true });
-  (0, import_node_fs14.writeFileSync)(path, text);
-  return { path, artifact, sha256: reviewRecordDigest(text) };
+  (0, import_node_fs14.writeFileSync)(path, text2);
+  return { path, artifact, sha256: reviewRecordDigest(text2) };
 }
 async function report(inputs, octokit, result, publication) {
   logAccounts(result);

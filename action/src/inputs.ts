@@ -34,6 +34,10 @@ export interface ActionInputs {
   /** report: result files, or folders holding them. */
   readonly results: readonly string[];
   readonly resultPath?: string;
+  /** plan, drift: Terraform plans every account, converged records or not. */
+  readonly full: boolean;
+  /** plan, drift: the oldest converged record the pre-check trusts. */
+  readonly maxAgeMs?: number;
 }
 
 /** Reads `INPUT_*` as the runner sets them (the same names as action.yml). */
@@ -83,6 +87,7 @@ export function readInputs(input: InputReader): ActionInputs {
     problems.push(`${name} must be a whole number of at least 1 (got "${value}")`);
     return undefined;
   };
+  const full = oneOf(problems, 'full', text('full') || 'false', ['true', 'false'] as const) === 'true';
   const failOnDrift = oneOf(problems, 'fail-on-drift', text('fail-on-drift') || 'false', ['true', 'false'] as const) === 'true';
   const githubToken = text('github-token');
   if (!githubToken) problems.push('github-token is empty: pass ${{ github.token }} or a token with issues and pull-requests write access');
@@ -126,6 +131,8 @@ export function readInputs(input: InputReader): ActionInputs {
     passEnv,
     results,
     resultPath: optional('result-path'),
+    full,
+    maxAgeMs: duration('max-age'),
   };
   if (problems.length > 0) throw new InputError(problems);
   return inputs;

@@ -105,8 +105,11 @@ async function produceResult(inputs: ActionInputs, octokit: GitHubClient, run: {
     apply,
     shard: inputs.shard,
     changes,
+    full: inputs.full,
+    maxAgeMs: inputs.maxAgeMs,
     unapplied: inputs.command === 'apply',
     terraform: { terraformLog: inputs.terraformLog, passEnv: inputs.passEnv },
+    // The environment's credentials, and those the engine obtains itself (assumed roles), never show in the log.
     onSecret: (secret) => core.setSecret(secret),
     signal: run.signal,
     onProgress: (event) => {

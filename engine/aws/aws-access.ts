@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { ResolvedAccount, S3BackendSettings } from '../config';
 import { STATE_SESSION_NAME } from '../root-module';
 import { AwsEnvironment, CredentialProvider, NodeHttpHandlerOptions, awsEnvironment, clientSettings, httpHandlerOptions, s3Settings, serviceEndpoint } from './client-settings';
-import { AssumedRole, BaseCredentials, SecretSink, assumeRole, baseCredentials } from './credentials';
+import { AssumedRole, BaseCredentials, RoleToAssume, SecretSink, assumeRole, baseCredentials } from './credentials';
 
 /** The clients that read one account as its Terraform run does: the account's role, assumed with the run's session. */
 export interface AccountClients {
@@ -25,6 +25,7 @@ export class AwsAccess {
   private readonly requestHandler: NodeHttpHandlerOptions;
   private readonly base: BaseCredentials;
   private readonly backends = new Map<string, S3Client>();
+  private readonly baseSts = new Map<string, STSClient>();
 
   constructor(
     env: NodeJS.ProcessEnv,
@@ -78,8 +79,19 @@ export class AwsAccess {
     return client;
   }
 
-  private assume(role: Parameters<typeof assumeRole>[1]): AssumedRole {
-    return assumeRole(this.baseProvider(), role, { requestHandler: this.requestHandler, onSecret: this.onSecret });
+  private assume(role: RoleToAssume): AssumedRole {
+    return assumeRole(this.stsWithBase(role.region, role.stsEndpoint), role, { onSecret: this.onSecret });
+  }
+
+  /** One STS client with the base credentials per region and endpoint, shared by every assume-role of the run. */
+  private stsWithBase(region: string, endpoint: string | undefined): STSClient {
+    const key = `${region} ${endpoint ?? ''}`;
+    let client = this.baseSts.get(key);
+    if (!client) {
+      client = new STSClient(clientSettings({ region, endpoint, credentials: this.baseProvider(), requestHandler: this.requestHandler }));
+      this.baseSts.set(key, client);
+    }
+    return client;
   }
 
   private baseProvider(): CredentialProvider {

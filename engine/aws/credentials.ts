@@ -90,11 +90,10 @@ export interface AssumedRole {
 }
 
 /**
- * Credentials of a role assumed with `base`: obtained on first use, renewed before they expire, each secret reported
- * to `onSecret` as soon as it is obtained.
+ * Credentials of a role assumed through `sts` (a client with the base credentials): obtained on first use, renewed
+ * before they expire, each secret reported to `onSecret` as soon as it is obtained.
  */
-export function assumeRole(base: CredentialProvider, role: RoleToAssume, options: { readonly requestHandler: NodeHttpHandlerOptions; readonly onSecret: SecretSink }): AssumedRole {
-  const sts = new STSClient(clientSettings({ region: role.region, endpoint: role.stsEndpoint, credentials: base, requestHandler: options.requestHandler }));
+export function assumeRole(sts: STSClient, role: RoleToAssume, options: { readonly onSecret: SecretSink }): AssumedRole {
   let arn = '';
   const session = renewing(async () => {
     const { Credentials, AssumedRoleUser } = await sts.send(
