@@ -19488,7 +19488,7 @@ async function runDemo({ output, io, cli }) {
   findTerraform(io.env);
   prepareOutput(output);
   const file = (name) => (0, import_node_path8.join)(output, name);
-  const shown = (path) => (0, import_node_path8.relative)(process.cwd(), path) || ".";
+  const shown = (path) => (0, import_node_path8.relative)(process.cwd(), path).startsWith("..") ? path : (0, import_node_path8.relative)(process.cwd(), path) || ".";
   const env = { ...Object.fromEntries(Object.entries(io.env).filter(([name]) => !name.startsWith("AWS_"))), ...EMULATOR_KEY };
   const step = (title) => io.stdout.write(`
 \u2501\u2501 ${title}

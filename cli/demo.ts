@@ -59,7 +59,8 @@ export async function runDemo({ output, io, cli }: DemoOptions): Promise<number>
   findTerraform(io.env);
   prepareOutput(output);
   const file = (name: string) => join(output, name);
-  const shown = (path: string) => relative(process.cwd(), path) || '.';
+  // Paths as the user would type them: relative below the current folder, absolute elsewhere.
+  const shown = (path: string) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path) || '.');
   // The emulator's key only: credentials, profiles or a session token of the user's must not reach it.
   const env = { ...Object.fromEntries(Object.entries(io.env).filter(([name]) => !name.startsWith('AWS_'))), ...EMULATOR_KEY };
   const step = (title: string) => io.stdout.write(`\n\u2501\u2501 ${title}\n\n`);
