@@ -30,7 +30,7 @@ const ROLE_ARN = 'arn:aws:iam::<account-id>:role/<path><role_name>';
 
 /** Registry address of the root module, from the name of the repository the registry publishes. */
 const REGISTRY_ADDRESS = `OWNER/${ROOT_MODULE_NAME}/aws`;
-/** The repository that holds the registry tree at its root (see docs/decisions.md, "The registry module"). */
+/** The repository that holds the registry tree at its root (docs/decisions.md, "Releases"). */
 const REGISTRY_REPOSITORY = `https://github.com/OWNER/${REGISTRY_REPOSITORY_NAME}.git`;
 const THIS_REPOSITORY = 'https://github.com/OWNER/session-manager-role.git';
 
@@ -84,7 +84,7 @@ const USAGE_INPUTS: Record<ModuleKind, string> = {
 };
 
 /** The constraint a consumer writes for this release: same minor version (same major from 1.0.0 on). */
-export function registryVersionConstraint(release: string): string {
+function registryVersionConstraint(release: string): string {
   const [major, minor] = release.split('.');
   return major === '0' ? `~> 0.${minor}.0` : `~> ${major}.${minor}`;
 }
