@@ -270,7 +270,8 @@ beforeAll(async () => {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+  // One plan of twelve module calls (six option sets, each through the submodule and through the root module).
+}, 300_000);
 
 describe.each(CALLS.map(({ setName, source, call }) => [`${setName} (${source})`, setName, call] as const))('%s', (_, setName, call) => {
   const set = OPTION_SETS[setName];
