@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', 'action/dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdktf.out/', 'action/dist/', 'bin/', 'coverage/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,8 +33,8 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
   },
   {
-    // Plain CommonJS entry points.
-    files: ['bin/*.js', '**/*.cjs'],
+    // Plain CommonJS files.
+    files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

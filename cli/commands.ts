@@ -1,6 +1,6 @@
 /** The command line's vocabulary: one table that both argument parsing and `--help` are made from. */
 
-export type CommandName = 'validate' | 'plan' | 'apply' | 'drift' | 'merge';
+export type CommandName = 'validate' | 'plan' | 'apply' | 'drift' | 'merge' | 'demo';
 
 export interface OptionSpec {
   readonly name: string;
@@ -135,6 +135,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'Refuses results of different commands, missing or repeated shards and accounts covered twice; with --config, also accounts no shard covered. Prints the merged summary.',
     options: [{ ...config, description: 'Check that every account of this config is covered.' }, json, noColor, help],
     exitCodes: ['0, 1, 2  as a single run of the same command would have exited', '1  also when the results cannot be merged'],
+  },
+  {
+    name: 'demo',
+    summary: 'See it run: plan, apply and drift in three accounts of a local AWS emulator.',
+    usage: 'session-manager-role demo [--output <dir>]',
+    description:
+      'Needs Terraform on PATH, nothing else: no AWS account, no GitHub. Starts a local AWS emulator (IAM, STS, S3), writes a three-account config with both variants, plans, applies, plans again, changes a policy by hand, checks for drift, and writes the pull request comment, job summary and drift issue the GitHub Action would post.',
+    options: [
+      { name: 'output', short: 'o', type: 'string', value: '<dir>', description: 'Folder for the config, results, reports and Terraform logs. Default: demo-output' },
+      noColor,
+      help,
+    ],
+    exitCodes: ['0  every step ended as expected', '1  a step did not (the message names it), or Terraform is missing'],
   },
 ];
 

@@ -18,12 +18,14 @@ import { gitHead } from '../engine/git';
 import { ProgressLines } from '../report/progress';
 import { renderTextReport } from '../report/text-table';
 import { CommandSpec, commandHelp, commandSpec, mainHelp } from './commands';
+import { runDemo } from './demo';
 import { painter } from './paint';
 
 /** Where the modules of this release are, next to the cli/ folder. */
 const BUILT_IN_MODULES = join(__dirname, '..', 'modules');
 const DEFAULT_CONFIG = 'session-manager-role.yml';
 const DEFAULT_WORK_DIR = '.session-manager-role';
+const DEFAULT_DEMO_OUTPUT = 'demo-output';
 
 /** A mistake on the command line: printed with the command's usage, never with a stack trace. */
 class UsageError extends Error {}
@@ -98,6 +100,10 @@ async function runCommand(command: CommandSpec, options: Options, positionals: s
   const paint = painter(io.stdout, io.env, options['no-color'] === true);
   const configPath = text(options, 'config') ?? DEFAULT_CONFIG;
   if (command.name === 'merge') return merge(positionals, options, io, paint);
+  if (command.name === 'demo') {
+    const colour = options['no-color'] === true ? { ...io, env: { ...io.env, NO_COLOR: '1' } } : io;
+    return runDemo({ output: resolve(text(options, 'output') ?? DEFAULT_DEMO_OUTPUT), io: colour, cli: main });
+  }
 
   if (command.name === 'apply') applyModeName(options);
   const config = loadConfig(configPath, { builtInModules: BUILT_IN_MODULES });

@@ -1,6 +1,7 @@
 export * from './module-input-check';
 export * from './module-inputs';
 export * from './module-writer';
+export * from './registry-tree';
 export * from './session-manager-module';
 export * from './session-manager-policy';
 export * from './session-manager-role';

@@ -1,4 +1,4 @@
-import { ANY_OF_RULES, ModuleInput, ModuleVariant, TerraformType, moduleInput } from './module-inputs';
+import { ANY_OF_RULES, ModuleInput, ModuleKind, TerraformType, moduleInput } from './module-inputs';
 import { InputRule } from './private/input-rule';
 
 export { forbiddenTagCharacter } from './private/input-rule';
@@ -51,9 +51,13 @@ export function checkInputs(
   return problems;
 }
 
-/** The rules that need one of several inputs, for a variant of the generated modules. */
-export function anyOfGroups(variant: ModuleVariant): ModuleInput[][] {
-  return ANY_OF_RULES.filter((rule) => rule.variants.includes(variant)).map((rule) => rule.inputs.map(moduleInput));
+/**
+ * The rules that need one of several inputs, for a generated module. The root module has none: without a log
+ * destination it is the minimal role.
+ */
+export function anyOfGroups(kind: ModuleKind): ModuleInput[][] {
+  if (kind === 'root') return [];
+  return ANY_OF_RULES.filter((rule) => rule.variants.includes(kind)).map((rule) => rule.inputs.map(moduleInput));
 }
 
 function hasType(value: unknown, type: TerraformType): boolean {

@@ -17,6 +17,21 @@ export function moduleName(variant: ModuleVariant): string {
   return `session-manager-role-${variant}`;
 }
 
+/**
+ * What the generator writes: a variant's module, or `root`, the root module of the registry tree (every input of both
+ * variants; the logging permissions appear for the destinations that are set, so without one it is the minimal role).
+ */
+export type ModuleKind = ModuleVariant | 'root';
+
+/** Name of the root module (the registry's `<namespace>/session-manager-role/aws`). */
+export const ROOT_MODULE_NAME = 'session-manager-role';
+
+/**
+ * The repository the Terraform Registry publishes (it only accepts repositories named terraform-<provider>-<name>
+ * with a root module), and the folder of this repository that holds its tree.
+ */
+export const REGISTRY_REPOSITORY_NAME = `terraform-aws-${ROOT_MODULE_NAME}`;
+
 export type TerraformType = 'string' | 'number' | 'bool' | 'map(string)';
 
 /**
@@ -225,8 +240,9 @@ export const ANY_OF_RULES: readonly AnyOfRule[] = [
   { inputs: ['s3_bucket_name', 'cloudwatch_log_group_name'], variants: LOGGING },
 ];
 
-export function moduleInputs(variant: ModuleVariant): ModuleInput[] {
-  return MODULE_INPUTS.filter((input) => input.variants.includes(variant));
+export function moduleInputs(kind: ModuleKind): ModuleInput[] {
+  if (kind === 'root') return [...MODULE_INPUTS];
+  return MODULE_INPUTS.filter((input) => input.variants.includes(kind));
 }
 
 export function moduleInput(name: string): ModuleInput {

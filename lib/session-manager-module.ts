@@ -1,7 +1,7 @@
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { anyOfGroups, terraformMessages } from './module-input-check';
-import { ModuleInput, ModuleVariant, moduleInput, moduleInputs, moduleName } from './module-inputs';
+import { ModuleInput, ModuleKind, ROOT_MODULE_NAME, moduleInput, moduleInputs, moduleName } from './module-inputs';
 import { SessionManagerRole, defaultPolicyName } from './session-manager-role';
 
 /** Terraform CLI versions the modules support: startswith() in the tags rule needs 1.3 (preconditions 1.2). */
@@ -42,7 +42,8 @@ export const MODULE_OUTPUTS: readonly ModuleOutput[] = [
 
 /**
  * One generated module: Terraform variables built from the input table, a SessionManagerRole fed with them, the
- * outputs and the version constraints; no provider and no backend, so any root configuration can call it.
+ * outputs and the version constraints; no provider and no backend, so any root configuration can call it. `kind` is
+ * a variant (a module under modules/) or `root`, the registry's root module.
  */
 export class SessionManagerModuleStack extends TerraformStack {
   readonly moduleName: string;
@@ -50,13 +51,13 @@ export class SessionManagerModuleStack extends TerraformStack {
 
   constructor(
     scope: Construct,
-    readonly variant: ModuleVariant,
+    readonly kind: ModuleKind,
   ) {
-    const name = moduleName(variant);
+    const name = kind === 'root' ? ROOT_MODULE_NAME : moduleName(kind);
     super(scope, name);
     this.moduleName = name;
 
-    const variables = new Map(moduleInputs(variant).map((input) => [input.name, moduleVariable(this, input)]));
+    const variables = new Map(moduleInputs(kind).map((input) => [input.name, moduleVariable(this, input)]));
     const text = (name: string) => variables.get(name)!.stringValue;
     const optionalText = (name: string) => (variables.has(name) ? text(name) : undefined);
     const roleName = text('role_name');
@@ -72,7 +73,7 @@ export class SessionManagerModuleStack extends TerraformStack {
       createInstanceProfile: variables.get('create_instance_profile')!.value,
       kmsKeyArn: text('kms_key_arn'),
       logging:
-        variant === 'logging'
+        kind !== 'minimal'
           ? {
               s3BucketName: optionalText('s3_bucket_name'),
               s3KeyPrefix: optionalText('s3_key_prefix'),
@@ -85,7 +86,7 @@ export class SessionManagerModuleStack extends TerraformStack {
     });
 
     this.construct.callerIdentity.lifecycle = {
-      precondition: [...crossInputPreconditions(variant), everyInputChecked(variant)],
+      precondition: [...crossInputPreconditions(kind), everyInputChecked(kind)],
     };
 
     for (const output of MODULE_OUTPUTS) {
@@ -126,14 +127,14 @@ function variableValidations(input: ModuleInput) {
  * Rules that compare inputs. They run as preconditions rather than variable validations because a validation that
  * refers to another variable is skipped whenever that variable fails its own rules, hiding problems.
  */
-function crossInputPreconditions(variant: ModuleVariant) {
-  const requirements = moduleInputs(variant)
+function crossInputPreconditions(kind: ModuleKind) {
+  const requirements = moduleInputs(kind)
     .filter((input) => input.requires)
     .map((input) => ({
       condition: `\${var.${input.name} == null || var.${input.requires} != null}`,
       errorMessage: terraformMessages.requires(input, moduleInput(input.requires!)),
     }));
-  const anyOf = anyOfGroups(variant).map((inputs) => ({
+  const anyOf = anyOfGroups(kind).map((inputs) => ({
     condition: `\${${inputs.map((input) => `var.${input.name} != null`).join(' || ')}}`,
     errorMessage: terraformMessages.anyOf(inputs),
   }));
@@ -144,8 +145,8 @@ function crossInputPreconditions(variant: ModuleVariant) {
  * A condition that always holds but refers to every input: Terraform then evaluates every variable's validation
  * before it reads the caller identity, so a plan with invalid input fails without any API call.
  */
-function everyInputChecked(variant: ModuleVariant) {
-  const references = moduleInputs(variant).map((input) => `var.${input.name}`);
+function everyInputChecked(kind: ModuleKind) {
+  const references = moduleInputs(kind).map((input) => `var.${input.name}`);
   return {
     condition: `\${length([${references.join(', ')}]) == ${references.length}}`,
     errorMessage: 'Every input is validated before the account is looked up.',

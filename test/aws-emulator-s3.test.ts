@@ -288,7 +288,7 @@ describe('with the AWS SDK for JavaScript v3', () => {
   });
 
   test('standalone: the state account, its assumable role and its bucket are there and announced', async () => {
-    const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, 'support', 'aws-emulator', 'cli.ts'), '--port', '0']);
+    const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, '..', 'emulator', 'cli.ts'), '--port', '0']);
     try {
       let printed = '';
       const endpoint = await new Promise<string>((resolve, reject) => {

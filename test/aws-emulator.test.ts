@@ -163,7 +163,7 @@ test('the request log names account, action and parameters', async () => {
 });
 
 test('standalone: prints its address and takes out-of-band changes over the control endpoint', async () => {
-  const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, 'support', 'aws-emulator', 'cli.ts'), '--port', '0']);
+  const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, '..', 'emulator', 'cli.ts'), '--port', '0']);
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -28,6 +28,32 @@ test('writing a module replaces stale files and leaves a local .terraform alone'
   }
 });
 
+test('writing a tree replaces stale files and folders at every depth, and leaves dot folders alone', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smr-writer-'));
+  try {
+    mkdirSync(join(dir, 'examples', 'gone'), { recursive: true });
+    mkdirSync(join(dir, 'examples', 'kept', '.terraform'), { recursive: true });
+    writeFileSync(join(dir, 'examples', 'gone', 'main.tf'), '');
+    writeFileSync(join(dir, 'examples', 'kept', 'old.tf'), '');
+    writeModule(new Map([['main.tf.json', '{}\n'], ['examples/kept/main.tf', '# kept\n']]), dir);
+    expect(readdirSync(dir, { recursive: true }).map(String).sort()).toEqual(['examples', 'examples/kept', 'examples/kept/.terraform', 'examples/kept/main.tf', 'main.tf.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the writer refuses a folder that holds a project, before removing anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smr-writer-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{}');
+    writeFileSync(join(dir, 'main.ts'), '');
+    expect(() => writeModule(new Map([['main.tf.json', '{}\n']]), dir)).toThrow(/Refusing to write generated files into .*: it holds package\.json/);
+    expect(readdirSync(dir).sort()).toEqual(['main.ts', 'package.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a stack carrying a provider or a backend is refused, not silently cleaned', () => {
   expect(() => splitModule({ provider: { aws: [{}] }, resource: {} })).toThrow(/must not contain provider/);
   expect(() => splitModule({ terraform: { backend: { local: {} } } })).toThrow(/must not contain backend/);

@@ -1,8 +1,9 @@
 /**
  * Proves the permissions of the generated modules with an independent IAM policy evaluator: the policies are the
- * ones the real Terraform CLI renders from the modules (one plan for every option set), and every request the SSM
- * agent makes is allowed while neighbouring requests are denied. The same tables run against the policies of AWS's
- * guide: the modules never allow what the guide denies.
+ * ones the real Terraform CLI renders from the modules (one plan for every option set, through the variant's
+ * submodule and through the registry's root module), and every request the SSM agent makes is allowed while
+ * neighbouring requests are denied. The same tables run against the policies of AWS's guide: the modules never allow
+ * what the guide denies.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import {
   BUCKET_OWNER_FULL_CONTROL,
   crossAccountBucketPolicy,
   crossAccountKeyPolicyStatement,
+  REGISTRY_REPOSITORY_NAME,
   moduleName,
   passRoleStatement,
   policyDocument,
@@ -227,6 +229,17 @@ function guidePolicyFor(set: OptionSet): object {
   );
 }
 
+/** Where a module call gets the module: the variant's own module, or the root module that serves both variants. */
+const MODULE_SOURCES = {
+  submodule: (set: OptionSet) => join(__dirname, '..', 'modules', moduleName(set.variant)),
+  'root module': () => join(__dirname, '..', REGISTRY_REPOSITORY_NAME),
+};
+type ModuleSource = keyof typeof MODULE_SOURCES;
+/** Module call names (Terraform identifiers) for each option set and source. */
+const CALLS = Object.keys(OPTION_SETS).flatMap((setName) =>
+  (Object.keys(MODULE_SOURCES) as ModuleSource[]).map((source) => ({ setName, source, call: `${setName}__${source.replace(' ', '_')}` })),
+);
+
 let policies: Record<string, object>;
 let trustPolicies: Record<string, object>;
 
@@ -235,18 +248,18 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'smr-permissions-'));
   try {
     const modules = Object.fromEntries(
-      Object.entries(OPTION_SETS).map(([name, { variant, ...inputs }]) => [
-        name,
-        { source: join(__dirname, '..', 'modules', moduleName(variant)), role_name: ROLE_NAME, ...inputs },
-      ]),
+      CALLS.map(({ setName, source, call }) => {
+        const inputs = Object.fromEntries(Object.entries(OPTION_SETS[setName]).filter(([name]) => name !== 'variant'));
+        return [call, { source: MODULE_SOURCES[source](OPTION_SETS[setName]), role_name: ROLE_NAME, ...inputs }];
+      }),
     );
-    const outputs = Object.fromEntries(Object.keys(OPTION_SETS).map((name) => [name, { value: `\${module.${name}.policy_json}` }]));
+    const outputs = Object.fromEntries(CALLS.map(({ call }) => [call, { value: `\${module.${call}.policy_json}` }]));
     writeFileSync(join(dir, 'main.tf.json'), JSON.stringify({ module: modules, output: outputs }));
     writeAwsProvider(dir, { endpoint: emulator.endpoint });
     await terraformOk(dir, ['init', '-backend=false', '-input=false', '-no-color']);
     await terraformOk(dir, ['plan', '-input=false', '-lock=false', '-no-color', '-out', 'plan.tfplan']);
     const plan = JSON.parse(await terraformOk(dir, ['show', '-json', 'plan.tfplan']));
-    policies = Object.fromEntries(Object.keys(OPTION_SETS).map((name) => [name, JSON.parse(plan.planned_values.outputs[name].value)]));
+    policies = Object.fromEntries(CALLS.map(({ call }) => [call, JSON.parse(plan.planned_values.outputs[call].value)]));
     trustPolicies = Object.fromEntries(
       plan.planned_values.root_module.child_modules.map((child: { address: string; resources: { address: string; values: { assume_role_policy: string } }[] }) => [
         child.address.replace('module.', ''),
@@ -257,24 +270,25 @@ beforeAll(async () => {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+  // One plan of twelve module calls (six option sets, each through the submodule and through the root module).
+}, 300_000);
 
-describe.each(Object.keys(OPTION_SETS))('%s', (setName) => {
+describe.each(CALLS.map(({ setName, source, call }) => [`${setName} (${source})`, setName, call] as const))('%s', (_, setName, call) => {
   const set = OPTION_SETS[setName];
 
   test.each(agentRequests(set).map((request) => [request.description, request] as const))('allows: %s', async (_, request) => {
-    expect(await decide(ROLE_ARN, policies[setName], request)).toBe('Allowed');
+    expect(await decide(ROLE_ARN, policies[call], request)).toBe('Allowed');
   });
 
   test.each(neighbourRequests(set).map((request) => [request.description, request] as const))('denies: %s', async (_, request) => {
-    expect(await decide(ROLE_ARN, policies[setName], request)).not.toBe('Allowed');
+    expect(await decide(ROLE_ARN, policies[call], request)).not.toBe('Allowed');
   });
 
   test('never allows what the guide\'s policy denies, and the guide allows what the agent needs', async () => {
     const guide = guidePolicyFor(set);
     const widerThanGuide: string[] = [];
     for (const request of [...agentRequests(set), ...neighbourRequests(set)]) {
-      const module = await decide(ROLE_ARN, policies[setName], request);
+      const module = await decide(ROLE_ARN, policies[call], request);
       const guideDecision = await decide(ROLE_ARN, guide, request);
       if (module === 'Allowed' && guideDecision !== 'Allowed') widerThanGuide.push(request.description);
     }
@@ -283,8 +297,8 @@ describe.each(Object.keys(OPTION_SETS))('%s', (setName) => {
   });
 
   test('only EC2 may assume the role', async () => {
-    expect(await decideAssumeRole(trustPolicies[setName], 'ec2.amazonaws.com', ROLE_ARN)).toBe('Allowed');
-    expect(await decideAssumeRole(trustPolicies[setName], 'lambda.amazonaws.com', ROLE_ARN)).not.toBe('Allowed');
+    expect(await decideAssumeRole(trustPolicies[call], 'ec2.amazonaws.com', ROLE_ARN)).toBe('Allowed');
+    expect(await decideAssumeRole(trustPolicies[call], 'lambda.amazonaws.com', ROLE_ARN)).not.toBe('Allowed');
   });
 });
 

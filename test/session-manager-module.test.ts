@@ -3,6 +3,7 @@ import {
   MODULE_INPUTS,
   MODULE_OUTPUTS,
   MODULE_VARIANTS,
+  ModuleKind,
   ModuleVariant,
   REQUIRED_AWS_PROVIDER_VERSION,
   SessionManagerModuleStack,
@@ -12,15 +13,15 @@ import {
 
 type TfJson = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
-function files(variant: ModuleVariant): Map<string, string> {
+function files(variant: ModuleKind): Map<string, string> {
   return moduleFiles(new SessionManagerModuleStack(new App(), variant));
 }
 
-function parsed(variant: ModuleVariant, file: string): TfJson {
+function parsed(variant: ModuleKind, file: string): TfJson {
   return JSON.parse(files(variant).get(file)!);
 }
 
-describe.each(MODULE_VARIANTS)('%s module', (variant) => {
+describe.each<ModuleKind>([...MODULE_VARIANTS, 'root'])('%s module', (variant) => {
   test('is split like a hand-written module', () => {
     expect([...files(variant).keys()].sort()).toEqual(
       ['README.md', 'main.tf.json', 'outputs.tf.json', 'variables.tf.json', 'versions.tf.json'].sort(),
@@ -115,8 +116,21 @@ test('inputs of each variant: the logging variant adds the destinations', () => 
   expect(MODULE_INPUTS.every((input) => /^[a-z0-9_]+$/.test(input.name))).toBe(true);
 });
 
-test('optional destinations of the logging module become statements present only when set', () => {
-  const document = parsed('logging', 'main.tf.json').data.aws_iam_policy_document.this as { dynamic: { statement: { for_each: string; content: { sid: string } }[] } };
+test('the root module has every input and is the logging module without its need for a destination', () => {
+  expect(moduleInputs('root')).toEqual(MODULE_INPUTS);
+  const preconditions = (kind: ModuleKind) =>
+    (parsed(kind, 'main.tf.json').data.aws_caller_identity.current.lifecycle as { precondition: { error_message: string }[] }).precondition;
+  const root = parsed('root', 'main.tf.json');
+  const logging = parsed('logging', 'main.tf.json');
+  expect(root.resource).toEqual(logging.resource);
+  expect(root.data.aws_iam_policy_document).toEqual(logging.data.aws_iam_policy_document);
+  expect(preconditions('logging').filter((condition) => !preconditions('root').some((kept) => kept.error_message === condition.error_message))).toEqual([
+    expect.objectContaining({ error_message: 'Set at least one of s3_bucket_name, cloudwatch_log_group_name: session logs need a destination.' }),
+  ]);
+});
+
+test.each<ModuleKind>(['logging', 'root'])('optional destinations of the %s module become statements present only when set', (kind) => {
+  const document = parsed(kind, 'main.tf.json').data.aws_iam_policy_document.this as { dynamic: { statement: { for_each: string; content: { sid: string } }[] } };
   const presence = Object.fromEntries(document.dynamic.statement.map((s) => [s.content.sid, s.for_each]));
   expect(presence).toEqual({
     DecryptSessionData: '${(var.kms_key_arn != null) ? ["DecryptSessionData"] : []}',

@@ -1,8 +1,9 @@
 /**
- * The generated modules and the examples under the real Terraform CLI and AWS provider (from the mirror, offline):
- * they initialize and validate, and Terraform rejects bad input with the module's own messages before any API call.
+ * The generated modules under the real Terraform CLI and AWS provider (from the mirror, offline): they initialize and
+ * validate, and Terraform rejects bad input with the module's own messages before any API call. The examples are
+ * validated where users get them, in the registry tree (registry-module.test.ts).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODULE_VARIANTS, moduleName } from '../lib';
@@ -11,8 +12,6 @@ import { badInputRounds, expectedMessage } from './support/bad-inputs';
 import { jsonDiagnostics, terraform, terraformOk, writeAwsProvider } from './support/terraform';
 
 const REPO = join(__dirname, '..');
-// Root configurations: the example folders that hold Terraform (examples/ also holds workflows and the demo).
-const EXAMPLES = readdirSync(join(REPO, 'examples')).filter((name) => existsSync(join(REPO, 'examples', name, 'main.tf')));
 const ACCOUNT = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', accountId: '111111111111' };
 
 let workdir: string;
@@ -20,9 +19,7 @@ let emulator: AwsEmulator;
 
 beforeAll(async () => {
   workdir = mkdtempSync(join(tmpdir(), 'smr-modules-'));
-  // Examples refer to ../../modules, so the copy keeps the repository's layout.
   cpSync(join(REPO, 'modules'), join(workdir, 'modules'), { recursive: true });
-  cpSync(join(REPO, 'examples'), join(workdir, 'examples'), { recursive: true });
   emulator = await AwsEmulator.start({ credentials: [ACCOUNT] });
 });
 
@@ -31,14 +28,7 @@ afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-const configurations = [
-  ...MODULE_VARIANTS.map((variant) => join('modules', moduleName(variant))),
-  ...EXAMPLES.map((example) => join('examples', example)),
-];
-
-test('every example is covered (four root configurations)', () => {
-  expect(EXAMPLES.sort()).toEqual(['logging', 'logging-cross-account-bucket', 'minimal', 'minimal-kms']);
-});
+const configurations = MODULE_VARIANTS.map((variant) => join('modules', moduleName(variant)));
 
 test.each(configurations)('%s initializes and validates', async (configuration) => {
   const dir = join(workdir, configuration);

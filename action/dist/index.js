@@ -91399,6 +91399,8 @@ var MODULE_VARIANTS = ["minimal", "logging"];
 function moduleName(variant) {
   return `session-manager-role-${variant}`;
 }
+var ROOT_MODULE_NAME = "session-manager-role";
+var REGISTRY_REPOSITORY_NAME = `terraform-aws-${ROOT_MODULE_NAME}`;
 var BOTH = ["minimal", "logging"];
 var LOGGING = ["logging"];
 var KMS_KEY_ARN = matches(
@@ -91565,8 +91567,9 @@ var MODULE_INPUTS = [
 var ANY_OF_RULES = [
   { inputs: ["s3_bucket_name", "cloudwatch_log_group_name"], variants: LOGGING }
 ];
-function moduleInputs(variant) {
-  return MODULE_INPUTS.filter((input) => input.variants.includes(variant));
+function moduleInputs(kind) {
+  if (kind === "root") return [...MODULE_INPUTS];
+  return MODULE_INPUTS.filter((input) => input.variants.includes(kind));
 }
 function moduleInput(name) {
   const input = MODULE_INPUTS.find((candidate) => candidate.name === name);
@@ -91599,8 +91602,9 @@ function checkInputs(inputs, valueOf, options = {}) {
   }
   return problems;
 }
-function anyOfGroups(variant) {
-  return ANY_OF_RULES.filter((rule) => rule.variants.includes(variant)).map((rule) => rule.inputs.map(moduleInput));
+function anyOfGroups(kind) {
+  if (kind === "root") return [];
+  return ANY_OF_RULES.filter((rule) => rule.variants.includes(kind)).map((rule) => rule.inputs.map(moduleInput));
 }
 function hasType(value, type) {
   switch (type) {

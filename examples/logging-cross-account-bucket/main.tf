@@ -1,5 +1,6 @@
 # Session logs to a central log-archive bucket owned by another account. The bucket owner must also grant the role
 # in the bucket policy (and in the key policy of the bucket's KMS key): see the module README, "Cross-account bucket".
+# It calls the logging submodule, which always needs a log destination, instead of the root module.
 terraform {
   required_version = ">= 1.3.0"
   required_providers {

@@ -1,4 +1,5 @@
-# Session logs to an S3 bucket (SSE-KMS) and a CloudWatch Logs log group in the role's own account.
+# Session logs to an S3 bucket (SSE-KMS) and a CloudWatch Logs log group in the role's own account: the root module
+# adds the permissions for each destination that is set.
 terraform {
   required_version = ">= 1.3.0"
   required_providers {
@@ -14,7 +15,7 @@ provider "aws" {
 }
 
 module "ssm_role" {
-  source = "../../modules/session-manager-role-logging"
+  source = "../../terraform-aws-session-manager-role"
 
   role_name                 = "app-session-manager"
   s3_bucket_name            = "example-session-logs"

@@ -20,7 +20,7 @@ variable "session_kms_key_arn" {
 }
 
 module "ssm_role" {
-  source = "../../modules/session-manager-role-minimal"
+  source = "../../terraform-aws-session-manager-role"
 
   role_name            = "app-session-manager"
   path                 = "/instances/"

@@ -1,4 +1,5 @@
-# The smallest setup: a role and instance profile that let EC2 instances open Session Manager sessions.
+# The smallest setup: a role and instance profile that let EC2 instances open Session Manager sessions. Without a
+# log destination the root module grants Session Manager only.
 terraform {
   required_version = ">= 1.3.0"
   required_providers {
@@ -14,7 +15,7 @@ provider "aws" {
 }
 
 module "ssm_role" {
-  source = "../../modules/session-manager-role-minimal"
+  source = "../../terraform-aws-session-manager-role"
 
   role_name = "app-session-manager"
   tags = {

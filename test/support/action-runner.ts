@@ -26,6 +26,8 @@ export interface RunnerContext {
   readonly repository: string;
   /** Environment shared by every step (credentials, PATH, the provider mirror). */
   readonly env: NodeJS.ProcessEnv;
+  /** The bundle the runner starts. @default this repository's action/dist/index.js */
+  readonly bundle?: string;
 }
 
 export interface StepRun {
@@ -60,7 +62,7 @@ export async function runActionStep(
   writeFileSync(outputPath, '');
   writeFileSync(summaryPath, '');
   const inputVariables = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value]));
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(process.execPath, [runner.bundle ?? BUNDLE], {
     cwd: runner.workspace,
     env: {
       ...runner.env,
