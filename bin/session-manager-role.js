@@ -16450,7 +16450,7 @@ var init_account_run = __esm({
         } catch (error2) {
           const why = error2 instanceof Error ? error2.message.split("\n")[0] : String(error2);
           this.warnings.push(
-            `The changes are applied and in the state, but the refresh after the apply did not finish (${why}). Until a refresh records the objects as AWS now has them, a plan may show differences that are not drift: run \`terraform refresh\` in ${this.options.directory}, or plan the account again.`
+            `The changes are applied and in the state, but the refresh after the apply did not finish (${why}). Until a refresh records the objects as AWS now has them, a plan may show differences that are not drift: run \`terraform refresh -var session_name=${sessionName(this.options.runId)}\` in ${this.options.directory} with the account's credentials.`
           );
         }
         return this.result("applied", { outputs: this.outputChanges(reported ?? {}) });
@@ -16759,7 +16759,7 @@ var init_emitWarningIfUnsupportedVersion = __esm({
     };
     emitWarningIfUnsupportedVersion = (version3) => {
       if (version3 && !state.warningEmitted) {
-        if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true") {
+        if (true) {
           state.warningEmitted = true;
           return;
         }
@@ -57619,6 +57619,7 @@ var init_backend_objects = __esm({
         const current = await this.read(name);
         if (current?.etag !== expected) return false;
         const path = this.where(name);
+        (0, import_node_fs6.mkdirSync)((0, import_node_path11.dirname)(path), { recursive: true });
         const partial = `${path}.${(0, import_node_crypto10.randomBytes)(4).toString("hex")}.tmp`;
         (0, import_node_fs6.writeFileSync)(partial, body);
         (0, import_node_fs6.renameSync)(partial, path);

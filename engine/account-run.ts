@@ -187,7 +187,7 @@ class AccountRun {
       const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
       this.warnings.push(
         `The changes are applied and in the state, but the refresh after the apply did not finish (${why}). Until a refresh records the objects as AWS now has them, ` +
-          `a plan may show differences that are not drift: run \`terraform refresh\` in ${this.options.directory}, or plan the account again.`,
+          `a plan may show differences that are not drift: run \`terraform refresh -var session_name=${sessionName(this.options.runId)}\` in ${this.options.directory} with the account's credentials.`,
       );
     }
     return this.result('applied', { outputs: this.outputChanges(reported ?? {}) });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsAccess } from './aws/aws-access';
@@ -126,6 +126,8 @@ class LocalObjects implements BackendObjects {
     if (current?.etag !== expected) return false;
     // Renamed into place, so that a reader never sees half a file.
     const path = this.where(name);
+    // Writing must not depend on Terraform having created the state's folder first.
+    mkdirSync(dirname(path), { recursive: true });
     const partial = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(partial, body);
     renameSync(partial, path);

@@ -135,10 +135,14 @@ let converged: MatrixResult;
 test('Terraform finds every account converged after the apply, and writes its converged record beside the state', async () => {
   const applied = await cli('apply', '-c', 'accounts.yml', '--auto-approve');
   expect(applied.code).toBe(0);
-  // An apply proves nothing about convergence (a change between the apply and its refresh is absorbed into the state).
-  for (const id of Object.values(ACCOUNTS)) expect(bucket().listKeys(stateKey(id))).toEqual([stateKey(id)]);
-  // Another part of the engine keeps a section of its own in the same record: writes keep it.
-  bucket().putObject(recordKey(ACCOUNTS.minimal), { version: 1, account_id: ACCOUNTS.minimal, applied: { config_digest: 'f'.repeat(64) } });
+  // An apply proves nothing about convergence (a change between the apply and its refresh is absorbed into the state):
+  // the record beside each state says what was applied, not that it is converged.
+  for (const id of Object.values(ACCOUNTS)) {
+    expect(bucket().getObjectJson(recordKey(id))).toMatchObject({ applied: { run_id: applied.result.run.id } });
+    expect(bucket().getObjectJson(recordKey(id))).not.toHaveProperty('converged');
+  }
+  // A section a later release keeps in the same record: writes leave it as it is.
+  bucket().putObject(recordKey(ACCOUNTS.minimal), { ...(bucket().getObjectJson(recordKey(ACCOUNTS.minimal)) as object), later_release: { kept: true } });
 
   const from = emulator.requests.length;
   const { code, result } = await cli('drift', '-c', 'accounts.yml');
@@ -164,7 +168,7 @@ test('Terraform finds every account converged after the apply, and writes its co
     });
   }
   expect(byName(result).minimal.precheck!.terraform_reason).toMatch(/^no converged record yet \(s3:\/\/org-tfstate\/session-manager-role\/260000000001\.tfstate\.session-manager-role\.json\)$/);
-  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
+  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ later_release: { kept: true } });
   config0 = loadConfig(join(dir, 'accounts.yml'), { builtInModules: MODULES });
 });
 
@@ -346,7 +350,7 @@ test('each change made outside Terraform is seen by the pre-check and reported b
   for (const entry of result.accounts) expect(entry.precheck).toEqual({ without_terraform: false, terraform_reason: expect.stringMatching(/^AWS objects differ from the converged record: /) });
   // Drift found: the records say converged no longer (the next convergence starts a new `since`); other sections stay.
   for (const id of Object.values(ACCOUNTS)) expect(bucket().getObjectJson(recordKey(id))).not.toHaveProperty('converged');
-  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ applied: { config_digest: 'f'.repeat(64) } });
+  expect(bucket().getObjectJson(recordKey(ACCOUNTS.minimal))).toMatchObject({ later_release: { kept: true } });
 
   // Each change is a field the pre-check names, and an attribute Terraform reports.
   expect(checked.minimal.precheck!.terraform_reason).toBe(

@@ -14,6 +14,7 @@ import { resultProblems } from '../engine/result-file';
 import { parseReviewRecord } from '../engine/review-record';
 import { AwsEmulator, LoggedRequest } from '../emulator';
 import { captureIo } from './support/cli';
+import { terraformOk } from './support/terraform';
 import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 
 const REPO = join(__dirname, '..');
@@ -288,8 +289,11 @@ test('SIGTERM during apply leaves the state readable and the lock released, and 
   emulator.clearFaults();
   expect(rerun.code).toBe(0);
   expect(account(rerun.result, 'bravo').status).toBe('applied');
-  expect(account(rerun.result, 'bravo').warnings).toEqual([expect.stringMatching(/^The changes are applied and in the state, but the refresh after the apply did not finish \(.*state lock.*\)\..*run `terraform refresh` in \S+accounts\/bravo/)]);
+  expect(account(rerun.result, 'bravo').warnings).toEqual([expect.stringMatching(/^The changes are applied and in the state, but the refresh after the apply did not finish \(.*state lock.*\)\..*run `terraform refresh -var session_name=\S+` in \S+accounts\/bravo/)]);
   expect(account(rerun.result, 'bravo').phases.map((phase) => phase.phase)).toEqual(['prepare', 'plan', 'show', 'apply', 'refresh']);
+  // What the warning says to run records the objects as AWS has them; then the account plans clean.
+  const [, command, refreshIn] = /run `terraform (refresh [^`]+)` in (\S+) /.exec(account(rerun.result, 'bravo').warnings![0])!;
+  await terraformOk(refreshIn, [...command.split(' '), '-input=false', '-no-color'], EMULATOR_KEY);
   const after = await cli('plan', '-c', 'accounts.yml', '--changed-since', 'HEAD');
   expect(after.code).toBe(0);
   expect(account(after.result, 'bravo')).toMatchObject({ status: 'no_changes', drift: [] });
