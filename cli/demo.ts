@@ -13,7 +13,7 @@ import { findTerraform } from '../engine/terraform-setup';
 import { renderDriftIssue } from '../report/drift-issue';
 import { renderJobSummary } from '../report/job-summary';
 import { renderPlanComment } from '../report/pr-comment';
-import type { Io } from './main';
+import type { Io } from './io';
 
 /** Written into the output folder, so that a second run may replace it and nothing else is ever removed. */
 const MARKER = '.session-manager-role-demo';

@@ -19,6 +19,7 @@ import { ProgressLines } from '../report/progress';
 import { renderTextReport } from '../report/text-table';
 import { CommandSpec, commandHelp, commandSpec, mainHelp } from './commands';
 import { runDemo } from './demo';
+import { Io } from './io';
 import { painter } from './paint';
 
 /** Where the modules of this release are, next to the cli/ folder. */
@@ -29,19 +30,6 @@ const DEFAULT_DEMO_OUTPUT = 'demo-output';
 
 /** A mistake on the command line: printed with the command's usage, never with a stack trace. */
 class UsageError extends Error {}
-
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
-}
-
-export interface Io {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: NodeJS.ProcessEnv;
-  /** Receives SIGINT/SIGTERM handlers; the process in production. */
-  readonly signals: SignalSource;
-}
 
 /** Runs the command line; resolves with the exit code. */
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: process }): Promise<number> {

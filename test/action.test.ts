@@ -82,7 +82,8 @@ beforeAll(async () => {
   const wrapper = join(dir, 'setup-terraform');
   mkdirSync(wrapper);
   terraformEnvironments = join(dir, 'terraform-environments.txt');
-  writeFileSync(join(wrapper, 'terraform-bin'), `#!/bin/sh\n{ echo '--- terraform' "$1"; env; } >> ${JSON.stringify(terraformEnvironments)}\nexec ${JSON.stringify(findTerraform(process.env).binary)} "$@"\n`);
+  // One write per process, so that a process the cancel test kills at its start leaves all of its record or none.
+  writeFileSync(join(wrapper, 'terraform-bin'), `#!/bin/sh\nrecord="--- terraform $1\n$(env)"\nprintf '%s\\n' "$record" >> ${JSON.stringify(terraformEnvironments)}\nexec ${JSON.stringify(findTerraform(process.env).binary)} "$@"\n`);
   writeFileSync(join(wrapper, 'terraform'), '#!/bin/sh\necho "[command]$(dirname "$0")/terraform-bin $*"\nexec "$(dirname "$0")/terraform-bin" "$@"\n');
   chmodSync(join(wrapper, 'terraform-bin'), 0o755);
   chmodSync(join(wrapper, 'terraform'), 0o755);

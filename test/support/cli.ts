@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { Io } from '../../cli/main';
+import { Io } from '../../cli/io';
 
 /** Streams and signals for running the command line in-process, with what it printed kept for assertions. */
 export function captureIo(env: NodeJS.ProcessEnv = {}, options: { tty?: boolean } = {}): Io & { stdoutText(): string; stderrLines(): string[]; signals: EventEmitter } {
