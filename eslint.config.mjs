@@ -35,6 +35,7 @@ export default tseslint.config(
   {
     // Plain CommonJS files.
     files: ['**/*.cjs'],
+    languageOptions: { globals: { module: 'writable', require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

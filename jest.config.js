@@ -18,6 +18,7 @@ module.exports = {
     '^@actions/(workflow-parser|expressions)/(.*)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
   },
   testTimeout: 120000,
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.cjs',
   // Jest's default leaves a core idle; most test time is Terraform waiting on the emulator or on its provider's start.
   maxWorkers: '100%',
 };
