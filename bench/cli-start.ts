@@ -6,19 +6,13 @@
  * Usage: npm run bench:cli-start [-- --runs 10]
  */
 import { join } from 'node:path';
-import { Figures, measure } from './support/measure';
+import { Figures, measure, median, runsOption } from './support/measure';
 
 const REPO = join(__dirname, '..');
-const runsArgument = process.argv.indexOf('--runs');
-const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 10;
+const RUNS = runsOption(10);
 
 const BUNDLE = [process.execPath, [join(REPO, 'bin', 'session-manager-role.js'), '--version']] as const;
 const SOURCES = [process.execPath, ['-e', "require('tsx/cjs'); require('./cli/main.ts').main(['--version']).then((code) => { process.exitCode = code; })"]] as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function main(): Promise<void> {
   const env = { ...process.env, NO_COLOR: '1' };

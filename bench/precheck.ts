@@ -18,22 +18,21 @@ import { join } from 'node:path';
 import { AwsEmulator } from '../emulator';
 import { assumableRoleId } from '../emulator/iam';
 import { EMULATOR_KEY, STATE_BUCKET, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
+import { RECORD_SUFFIX } from '../engine/backend-objects';
 import { ConfigDigests } from '../engine/config-digest';
 import { loadConfig } from '../engine/config-loader';
 import { MatrixResult } from '../engine/result';
-import { Figures, measure } from './support/measure';
+import { Figures, measure, median, runsOption } from './support/measure';
 
 const REPO = join(__dirname, '..');
 const CLI = join(REPO, 'bin', 'session-manager-role.js');
-const runsArgument = process.argv.indexOf('--runs');
-const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 2;
+const RUNS = runsOption(2);
 const SMALL = 20;
 const LARGE = 1000;
 const accountId = (index: number) => String(270000000001 + index);
 const accountName = (index: number) => `account-${String(index + 1).padStart(4, '0')}`;
 const stateKey = (id: string) => `session-manager-role/${id}.tfstate`;
-const recordKey = (id: string) => `${stateKey(id)}.session-manager-role.json`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const recordKey = (id: string) => `${stateKey(id)}${RECORD_SUFFIX}`;
 
 function config(endpoint: string, size: number): string {
   return emulatorMatrixConfig(

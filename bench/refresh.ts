@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR_KEY, emulatorMatrixConfig, startMatrixEmulator } from '../emulator/matrix';
 import { prepareTerraform } from '../engine/terraform-setup';
-import { measure } from './support/measure';
+import { measure, median, runsOption } from './support/measure';
 
-const runsArgument = process.argv.indexOf('--runs');
-const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 5;
+const RUNS = runsOption(5);
 const ACCOUNT = '240000000001';
 const COMMANDS: Record<string, string[]> = {
   'terraform plan (baseline)': ['plan', '-input=false', '-lock=false', '-no-color'],
@@ -22,7 +21,6 @@ const COMMANDS: Record<string, string[]> = {
   'terraform apply -refresh-only -auto-approve': ['apply', '-refresh-only', '-auto-approve', '-input=false', '-no-color'],
 };
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function bench(): Promise<void> {
   const emulator = await startMatrixEmulator([ACCOUNT]);

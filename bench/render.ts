@@ -8,9 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { renderJobSummary } from '../report/job-summary';
 import { GITHUB_BODY_LIMIT, renderPlanComment } from '../report/pr-comment';
 import { largeMatrix } from '../test/support/results';
+import { runsOption } from './support/measure';
 
-const runsArgument = process.argv.indexOf('--runs');
-const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 200;
+const RUNS = runsOption(200);
 const result = largeMatrix(200);
 const context = {
   config: 'accounts.yml',

@@ -26,6 +26,7 @@ import { renderJobSummary } from '../report/job-summary';
 import { renderPlanComment } from '../report/pr-comment';
 import { githubLength, utf8Length } from '../report/private/budget';
 import { generatedMatrix, largeMatrix } from '../test/support/results';
+import { median } from './support/measure';
 
 const ACCOUNTS_PER_SHARD = 100;
 const MODULES = join(__dirname, '..', 'modules');
@@ -107,7 +108,6 @@ function runChild(dir: string, mode: 'report' | 'baseline'): ChildFigures {
   return JSON.parse(run.stdout) as ChildFigures;
 }
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function main(): void {
   const runs = Number(option('runs') ?? 5);

@@ -7,10 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runsOption } from './support/measure';
 
 const REPO = join(__dirname, '..');
-const runsArgument = process.argv.indexOf('--runs');
-const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 5;
+const RUNS = runsOption(5);
 
 function timeCommand(command: string, args: string[]): number {
   const started = performance.now();

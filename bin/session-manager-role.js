@@ -15255,7 +15255,7 @@ ${problems.map(formatProblem).join("\n")}`);
         if (region.value === void 0) add(at(), "region is not set, here or in defaults");
         else if (typeof region.value === "string" && !REGION.test(region.value)) add(region.path, `region must be an AWS region such as eu-west-1 (got ${JSON.stringify(region.value)})`);
         const values = { account_id: String(id), name, region: String(region.value) };
-        const roleArn = this.checkRoleArn(setting("role_arn"), idOk ? values : void 0, label, at());
+        const roleArn2 = this.checkRoleArn(setting("role_arn"), idOk ? values : void 0, label, at());
         const externalId = setting("external_id");
         if (typeof externalId.value === "string" && !EXTERNAL_ID.test(externalId.value)) {
           add(externalId.path, "external_id must be 2 to 1224 characters: letters, digits and +=,.@:/_-");
@@ -15265,14 +15265,14 @@ ${problems.map(formatProblem).join("\n")}`);
         this.checkTags(filledTags, entry, index, label);
         const inputs = this.resolveInputs(entry, index, variant, values, label);
         const backend = this.resolveBackend(values, label);
-        if (!idOk || !roleArn || !backend || !inputs) return void 0;
+        if (!idOk || !roleArn2 || !backend || !inputs) return void 0;
         return {
           id,
           name,
           index,
           variant,
           region: String(region.value),
-          roleArn,
+          roleArn: roleArn2,
           externalId: externalId.value,
           inputs,
           tags: filledTags,
@@ -15344,15 +15344,15 @@ ${problems.map(formatProblem).join("\n")}`);
         const backend = this.data.backend;
         if (backend?.s3 && isObject(backend.s3)) {
           const s3 = backend.s3;
-          const roleArn = s3.role_arn === void 0 ? void 0 : fillValue(s3.role_arn, values);
-          if (roleArn !== void 0 && !ROLE_ARN.test(roleArn)) {
+          const roleArn2 = s3.role_arn === void 0 ? void 0 : fillValue(s3.role_arn, values);
+          if (roleArn2 !== void 0 && !ROLE_ARN.test(roleArn2)) {
             const path = ["backend", "s3", "role_arn"];
-            this.problems.add(path, `role_arn must be an IAM role ARN (got ${JSON.stringify(roleArn)})`, { account: this.accountFor(path, account) });
+            this.problems.add(path, `role_arn must be an IAM role ARN (got ${JSON.stringify(roleArn2)})`, { account: this.accountFor(path, account) });
           }
           if (typeof s3.region === "string" && !REGION.test(s3.region)) {
             this.problems.add(["backend", "s3", "region"], `region must be an AWS region such as eu-west-1 (got ${JSON.stringify(s3.region)})`);
           }
-          return { type: "s3", settings: { ...s3, key: stateKey(s3, values), role_arn: roleArn, encrypt: s3.encrypt ?? true } };
+          return { type: "s3", settings: { ...s3, key: stateKey(s3, values), role_arn: roleArn2, encrypt: s3.encrypt ?? true } };
         }
         if (backend?.local && isObject(backend.local) && typeof backend.local.path === "string") {
           return { type: "local", path: this.localStatePath(backend.local.path, values) };
@@ -46432,7 +46432,7 @@ var require_dist_cjs13 = __commonJS({
     var { readFileSync: readFileSync13 } = require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
-      const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
+      const { roleArn: roleArn2, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
       let { roleAssumerWithWebIdentity } = init;
       if (!roleAssumerWithWebIdentity) {
         const { getDefaultRoleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity3 } = (init_sts(), __toCommonJS(sts_exports));
@@ -46446,7 +46446,7 @@ var require_dist_cjs13 = __commonJS({
         }, init.clientPlugins);
       }
       return roleAssumerWithWebIdentity({
-        RoleArn: roleArn,
+        RoleArn: roleArn2,
         RoleSessionName: roleSessionName ?? `aws-sdk-js-session-${Date.now()}`,
         WebIdentityToken: webIdentityToken,
         ProviderId: providerId,
@@ -46461,9 +46461,9 @@ var require_dist_cjs13 = __commonJS({
     var fromTokenFile = (init = {}) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromTokenFile");
       const webIdentityTokenFile = init?.webIdentityTokenFile ?? process.env[ENV_TOKEN_FILE];
-      const roleArn = init?.roleArn ?? process.env[ENV_ROLE_ARN];
+      const roleArn2 = init?.roleArn ?? process.env[ENV_ROLE_ARN];
       const roleSessionName = init?.roleSessionName ?? process.env[ENV_ROLE_SESSION_NAME];
-      if (!webIdentityTokenFile || !roleArn) {
+      if (!webIdentityTokenFile || !roleArn2) {
         throw new CredentialsProviderError2("Web identity configuration not specified", {
           logger: init.logger
         });
@@ -46471,7 +46471,7 @@ var require_dist_cjs13 = __commonJS({
       const credentials = await fromWebToken({
         ...init,
         webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync13(webIdentityTokenFile, { encoding: "ascii" }),
-        roleArn,
+        roleArn: roleArn2,
         roleSessionName
       })(awsIdentityProperties);
       if (webIdentityTokenFile === process.env[ENV_TOKEN_FILE]) {
@@ -57528,8 +57528,11 @@ function backendObjects(backend, s3) {
   return backend.type === "s3" ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
 }
 function accountObjects(account, aws) {
-  const backend = account.backend;
-  return backendObjects(backend, () => aws.backend(backend.settings));
+  const { backend } = account;
+  return backendObjects(backend, () => {
+    if (backend.type !== "s3" || !aws) throw new Error("the engine has no AWS credentials of its own to reach the state bucket with");
+    return aws.backend(backend.settings);
+  });
 }
 function sha2562(data) {
   return (0, import_node_crypto10.createHash)("sha256").update(data).digest("hex");
@@ -57630,13 +57633,6 @@ var init_backend_objects = __esm({
 });
 
 // engine/applied-configuration.ts
-function accountObjects2(account, access) {
-  const { backend } = account;
-  return backendObjects(backend, () => {
-    if (backend.type !== "s3" || !access) throw new Error("the engine has no AWS credentials of its own to reach the state bucket with");
-    return access.backend(backend.settings);
-  });
-}
 async function unappliedAccounts(accounts, digests, access) {
   const unapplied2 = /* @__PURE__ */ new Map();
   const applied = /* @__PURE__ */ new Map();
@@ -57657,7 +57653,7 @@ async function unappliedAccounts(accounts, digests, access) {
 }
 async function lastApplied(account, access) {
   try {
-    const record = await readAccountRecord(accountObjects2(account, access), account.id);
+    const record = await readAccountRecord(accountObjects(account, access), account.id);
     const section = record?.[SECTION];
     if (typeof section?.config_digest !== "string" || typeof section.run_id !== "string") return "no record of an apply";
     return section;
@@ -57667,7 +57663,7 @@ async function lastApplied(account, access) {
 }
 async function recordApplied(account, access, applied) {
   await updateAccountRecord(
-    accountObjects2(account, access),
+    accountObjects(account, access),
     account.id,
     SECTION,
     (current) => current?.config_digest === applied.config_digest ? current : applied
@@ -68300,8 +68296,7 @@ async function allPages(list2, fetch) {
   return { ...page2, [list2]: items, IsTruncated: void 0, Marker: void 0 };
 }
 function answeredError(error2) {
-  const status = error2.$metadata?.httpStatusCode;
-  return status === 404 ? errorCode(error2) : void 0;
+  return isStatus(error2, 404) ? errorCode(error2) : void 0;
 }
 function errorCode(error2) {
   const { Code, name } = error2;
@@ -68320,6 +68315,7 @@ var init_refresh_reads = __esm({
     import_client_sts3 = __toESM(require_dist_cjs18());
     init_fingerprint();
     init_response_shapes();
+    init_backend_objects();
     VERIFIED_AWS_PROVIDER_VERSIONS = ["5.100.0"];
     UnreadableState = class extends Error {
     };
@@ -69252,7 +69248,8 @@ async function runLocked(options, workDir, runId, progress) {
     progress({ kind: "notice", message: "TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input)." });
   }
   const setup = await prepareTerraform(workDir.path, env2, options.terraform);
-  const access = engineAccess(setup.env, options.onSecret, progress);
+  const aws = engineAccess(setup.env, options.onSecret, progress);
+  const access = aws.unavailable === void 0 ? aws : void 0;
   const parallelism = Math.max(1, options.parallelism ?? (0, import_node_os4.availableParallelism)());
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
   const digests = new ConfigDigests();
@@ -69291,8 +69288,8 @@ async function runLocked(options, workDir, runId, progress) {
   heartbeat.unref();
   const limit = pLimit(parallelism);
   const precheck = options.command === "apply" || typeof providers !== "string" ? void 0 : new DriftPrecheck({
-    // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
-    aws: access ?? new AwsAccess(setup.env, options.onSecret),
+    // Without access of its own (`unavailable` says why), every account goes to Terraform with the reason.
+    aws,
     runId,
     command: options.command,
     terraformVersion: setup.version,
@@ -69342,9 +69339,10 @@ async function runLocked(options, workDir, runId, progress) {
 }
 function engineAccess(env2, onSecret, progress) {
   const access = new AwsAccess(env2, onSecret);
-  if (access.unavailable === void 0) return access;
-  progress({ kind: "notice", message: `The engine cannot reach AWS itself (${access.unavailable}): the records beside each state are neither read nor written.` });
-  return void 0;
+  if (access.unavailable !== void 0) {
+    progress({ kind: "notice", message: `The engine cannot reach AWS itself (${access.unavailable}): the records beside each state are neither read nor written.` });
+  }
+  return access;
 }
 function alreadyApplied(accounts, selection) {
   return accounts.filter((account) => !selection.unapplied.has(account.id)).map((account) => {
@@ -69359,7 +69357,7 @@ async function resolveReviews(apply, toRun, selection) {
 }
 async function withAppliedRecord(result, account, access, applied) {
   const inEffect = result.status === "applied" || result.status === "no_changes" && result.fingerprint !== void 0;
-  if (!inEffect) return result;
+  if (!inEffect || result.precheck?.without_terraform) return result;
   try {
     await recordApplied(account, access, { ...applied, at: (/* @__PURE__ */ new Date()).toISOString() });
     return result;
@@ -70002,6 +70000,13 @@ function validateName(kind, name, max) {
   }
   return name;
 }
+function validateMaxSessionDuration(seconds) {
+  if (!(seconds >= 3600 && seconds <= 43200)) throw new AwsError(400, "ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
+  return seconds;
+}
+function roleArn(accountId, path, name) {
+  return `arn:aws:iam::${accountId}:role${path}${name}`;
+}
 function validatePath(path) {
   const value = path ?? "/";
   if (value.length > 512 || !PATH.test(value)) {
@@ -70172,15 +70177,12 @@ function createRole({ account, params }) {
   const name = validateName("Role", params.RoleName, 64);
   if (account.roles.has(name)) throw new AwsError(409, "EntityAlreadyExists", `Role with name ${name} already exists.`);
   const path = validatePath(params.Path);
-  const maxSessionDuration = Number(params.MaxSessionDuration ?? 3600);
-  if (!(maxSessionDuration >= 3600 && maxSessionDuration <= 43200)) {
-    throw new AwsError(400, "ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
-  }
+  const maxSessionDuration = validateMaxSessionDuration(Number(params.MaxSessionDuration ?? 3600));
   const role = {
     name,
     path,
     id: uniqueId("AROA"),
-    arn: `arn:aws:iam::${account.id}:role${path}${name}`,
+    arn: roleArn(account.id, path, name),
     createDate: now(),
     assumeRolePolicyDocument: validatePolicyDocument(params.AssumeRolePolicyDocument, true),
     description: params.Description,
@@ -70304,7 +70306,7 @@ var init_iam_actions = __esm({
       UpdateRole: ({ account, params }) => {
         const role = account.role(required(params, "RoleName"));
         if (params.Description !== void 0) role.description = params.Description;
-        if (params.MaxSessionDuration !== void 0) role.maxSessionDuration = Number(params.MaxSessionDuration);
+        if (params.MaxSessionDuration !== void 0) role.maxSessionDuration = validateMaxSessionDuration(Number(params.MaxSessionDuration));
         return {};
       },
       UpdateRoleDescription: ({ account, params }) => {
@@ -71175,8 +71177,7 @@ var init_out_of_band = __esm({
         this.account.role(roleName).description = description;
       }
       setMaxSessionDuration(roleName, seconds) {
-        if (!(seconds >= 3600 && seconds <= 43200)) throw new AwsError(400, "ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
-        this.account.role(roleName).maxSessionDuration = seconds;
+        this.account.role(roleName).maxSessionDuration = validateMaxSessionDuration(seconds);
       }
       /** Sets (or, with undefined, removes) a role's permissions boundary. */
       setPermissionsBoundary(roleName, policyArn) {
@@ -71189,11 +71190,12 @@ var init_out_of_band = __esm({
        */
       recreateRole(roleName, path) {
         const old = this.account.role(roleName);
+        const newPath = validatePath(path);
         const role = {
           ...old,
-          path: validatePath(path),
+          path: newPath,
           id: uniqueId("AROA"),
-          arn: `arn:aws:iam::${this.account.id}:role${path}${roleName}`,
+          arn: roleArn(this.account.id, newPath, roleName),
           createDate: now(),
           lastUsed: void 0
         };

@@ -10,7 +10,9 @@ import {
   policyXml,
   roleXml,
   tagsXml,
+  roleArn,
   uniqueId,
+  validateMaxSessionDuration,
   validateName,
   validatePath,
   validatePolicyDocument,
@@ -83,15 +85,12 @@ function createRole({ account, params }: ActionContext): XmlValue {
   const name = validateName('Role', params.RoleName, 64);
   if (account.roles.has(name)) throw new AwsError(409, 'EntityAlreadyExists', `Role with name ${name} already exists.`);
   const path = validatePath(params.Path);
-  const maxSessionDuration = Number(params.MaxSessionDuration ?? 3600);
-  if (!(maxSessionDuration >= 3600 && maxSessionDuration <= 43200)) {
-    throw new AwsError(400, 'ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
-  }
+  const maxSessionDuration = validateMaxSessionDuration(Number(params.MaxSessionDuration ?? 3600));
   const role: Role = {
     name,
     path,
     id: uniqueId('AROA'),
-    arn: `arn:aws:iam::${account.id}:role${path}${name}`,
+    arn: roleArn(account.id, path, name),
     createDate: now(),
     assumeRolePolicyDocument: validatePolicyDocument(params.AssumeRolePolicyDocument, true),
     description: params.Description,
@@ -218,7 +217,7 @@ export const IAM_ACTIONS: Record<string, IamAction> = {
   UpdateRole: ({ account, params }) => {
     const role = account.role(required(params, 'RoleName'));
     if (params.Description !== undefined) role.description = params.Description;
-    if (params.MaxSessionDuration !== undefined) role.maxSessionDuration = Number(params.MaxSessionDuration);
+    if (params.MaxSessionDuration !== undefined) role.maxSessionDuration = validateMaxSessionDuration(Number(params.MaxSessionDuration));
     return {};
   },
   UpdateRoleDescription: ({ account, params }) => {

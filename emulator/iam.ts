@@ -113,6 +113,17 @@ export function validateName(kind: string, name: string | undefined, max: number
   return name;
 }
 
+/** A role's MaxSessionDuration, refused as IAM refuses it outside one to twelve hours. */
+export function validateMaxSessionDuration(seconds: number): number {
+  if (!(seconds >= 3600 && seconds <= 43200)) throw new AwsError(400, 'ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
+  return seconds;
+}
+
+/** The ARN of a role with this (validated) path. */
+export function roleArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:role${path}${name}`;
+}
+
 export function validatePath(path: string | undefined): string {
   const value = path ?? '/';
   if (value.length > 512 || !PATH.test(value)) {

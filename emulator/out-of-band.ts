@@ -1,5 +1,5 @@
 import { addPolicyVersion } from './iam-actions';
-import { IamAccount, Role, now, uniqueId, validateName, validatePath, validatePolicyDocument } from './iam';
+import { IamAccount, Role, now, roleArn, uniqueId, validateMaxSessionDuration, validateName, validatePath, validatePolicyDocument } from './iam';
 import { AwsError } from './query-protocol';
 import { S3Bucket, storedObject } from './s3';
 
@@ -55,8 +55,7 @@ export class OutOfBand {
   }
 
   setMaxSessionDuration(roleName: string, seconds: number): void {
-    if (!(seconds >= 3600 && seconds <= 43200)) throw new AwsError(400, 'ValidationError', 'The requested MaxSessionDuration must be between 3600 and 43200 seconds.');
-    this.account.role(roleName).maxSessionDuration = seconds;
+    this.account.role(roleName).maxSessionDuration = validateMaxSessionDuration(seconds);
   }
 
   /** Sets (or, with undefined, removes) a role's permissions boundary. */
@@ -71,11 +70,12 @@ export class OutOfBand {
    */
   recreateRole(roleName: string, path: string): void {
     const old = this.account.role(roleName);
+    const newPath = validatePath(path);
     const role: Role = {
       ...old,
-      path: validatePath(path),
+      path: newPath,
       id: uniqueId('AROA'),
-      arn: `arn:aws:iam::${this.account.id}:role${path}${roleName}`,
+      arn: roleArn(this.account.id, newPath, roleName),
       createDate: now(),
       lastUsed: undefined,
     };

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { readAccountRecord, updateAccountRecord } from './account-record';
 import { AwsAccess } from './aws/aws-access';
-import { BackendObjects, backendObjects } from './backend-objects';
+import { accountObjects } from './backend-objects';
 import { ResolvedAccount } from './config';
 
 /** The account record's section that says which configuration is in effect in the account (engine/account-record.ts). */
@@ -29,15 +29,6 @@ export interface UnappliedAccounts {
 
 /** Record reads at the same time: S3 GETs cost no CPU here. */
 const READS_AT_ONCE = 32;
-
-/** The objects beside an account's state, reached as Terraform's backend reaches them. */
-function accountObjects(account: ResolvedAccount, access: AwsAccess | undefined): BackendObjects {
-  const { backend } = account;
-  return backendObjects(backend, () => {
-    if (backend.type !== 's3' || !access) throw new Error('the engine has no AWS credentials of its own to reach the state bucket with');
-    return access.backend(backend.settings);
-  });
-}
 
 /**
  * Which accounts' effective configuration (`digests`, by account id) is not the one their record says was last

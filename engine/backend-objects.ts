@@ -40,10 +40,16 @@ export function backendObjects(backend: ResolvedBackend, s3: () => S3Client): Ba
   return backend.type === 's3' ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
 }
 
-/** The objects beside an account's state, an S3 bucket reached as Terraform's backend reaches it. */
-export function accountObjects(account: ResolvedAccount, aws: AwsAccess): BackendObjects {
-  const backend = account.backend;
-  return backendObjects(backend, () => aws.backend((backend as Extract<ResolvedBackend, { type: 's3' }>).settings));
+/**
+ * The objects beside an account's state, an S3 bucket reached as Terraform's backend reaches it; without the engine's
+ * own AWS access, reaching one is an error (a local state needs none).
+ */
+export function accountObjects(account: ResolvedAccount, aws: AwsAccess | undefined): BackendObjects {
+  const { backend } = account;
+  return backendObjects(backend, () => {
+    if (backend.type !== 's3' || !aws) throw new Error('the engine has no AWS credentials of its own to reach the state bucket with');
+    return aws.backend(backend.settings);
+  });
 }
 
 class S3Objects implements BackendObjects {

@@ -120,7 +120,9 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
     progress({ kind: 'notice', message: 'TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input).' });
   }
   const setup = await prepareTerraform(workDir.path, env, options.terraform);
-  const access = engineAccess(setup.env, options.onSecret, progress);
+  const aws = engineAccess(setup.env, options.onSecret, progress);
+  // Records are read and written only with access of the engine's own.
+  const access = aws.unavailable === undefined ? aws : undefined;
   const parallelism = Math.max(1, options.parallelism ?? availableParallelism());
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
   const digests = new ConfigDigests();
@@ -165,8 +167,8 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
     options.command === 'apply' || typeof providers !== 'string'
       ? undefined
       : new DriftPrecheck({
-          // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
-          aws: access ?? new AwsAccess(setup.env, options.onSecret),
+          // Without access of its own (`unavailable` says why), every account goes to Terraform with the reason.
+          aws,
           runId,
           command: options.command,
           terraformVersion: setup.version,
@@ -221,14 +223,15 @@ async function runLocked(options: MatrixRunOptions, workDir: WorkDirectory, runI
 }
 
 /**
- * The engine's own AWS access, with the credentials Terraform gets; undefined (and a notice) when it has none of its
- * own: records beside S3 states can then be neither read nor written.
+ * The engine's own AWS access, with the credentials Terraform gets; a notice when it has none of its own
+ * (`unavailable`): records beside S3 states can then be neither read nor written.
  */
-function engineAccess(env: NodeJS.ProcessEnv, onSecret: ((value: string) => void) | undefined, progress: (event: ProgressEvent) => void): AwsAccess | undefined {
+function engineAccess(env: NodeJS.ProcessEnv, onSecret: ((value: string) => void) | undefined, progress: (event: ProgressEvent) => void): AwsAccess {
   const access = new AwsAccess(env, onSecret);
-  if (access.unavailable === undefined) return access;
-  progress({ kind: 'notice', message: `The engine cannot reach AWS itself (${access.unavailable}): the records beside each state are neither read nor written.` });
-  return undefined;
+  if (access.unavailable !== undefined) {
+    progress({ kind: 'notice', message: `The engine cannot reach AWS itself (${access.unavailable}): the records beside each state are neither read nor written.` });
+  }
+  return access;
 }
 
 /** Accounts whose configuration is already in effect, with the reason the result gives for skipping them. */
@@ -254,7 +257,9 @@ async function resolveReviews(apply: ApplyMode | undefined, toRun: readonly Reso
  */
 async function withAppliedRecord(result: AccountResult, account: ResolvedAccount, access: AwsAccess | undefined, applied: Omit<AppliedConfiguration, 'at'>): Promise<AccountResult> {
   const inEffect = result.status === 'applied' || (result.status === 'no_changes' && result.fingerprint !== undefined);
-  if (!inEffect) return result;
+  // A pre-checked account's converged record names this configuration: the plan that proved it converged recorded it
+  // as in effect then. Reading the record again for every quiet account would double the run's S3 reads.
+  if (!inEffect || result.precheck?.without_terraform) return result;
   try {
     await recordApplied(account, access, { ...applied, at: new Date().toISOString() });
     return result;

@@ -11,6 +11,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { canonicalJson } from './fingerprint';
 import { RESPONSE_SHAPES, UnknownField, comparedPart } from './private/response-shapes';
+import { isStatus } from './backend-objects';
 
 /** One read-only call, as the emulator's request log and AWS's documentation name it: action and parameters. */
 export interface ReadRequest {
@@ -219,8 +220,7 @@ async function allPages<K extends string>(list: K, fetch: (marker?: string) => P
  * Throttling past retries, access denied, server errors and network trouble are no answer.
  */
 function answeredError(error: unknown): string | undefined {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status === 404 ? errorCode(error) : undefined;
+  return isStatus(error, 404) ? errorCode(error) : undefined;
 }
 
 function errorCode(error: unknown): string {

@@ -283,13 +283,15 @@ test('a review record of 5,000 accounts goes through the apply whole: every fing
   expect(await main(['plan', '-c', join(dir, 'dave.yml'), '--work-dir', join(dir, 'dave-work'), '--json', join(dir, 'dave.json'), '-q'], captureIo({ ...EMULATOR_KEY }))).toBe(2);
   const [davePlan] = (JSON.parse(readFileSync(join(dir, 'dave.json'), 'utf8')) as MatrixResult).accounts;
   const quiet = fleet.map((account): AccountResult => ({ ...skippedResult({ ...account, name: account.name!, variant: 'minimal', region: 'eu-west-1' }, ''), status: 'no_changes', reason: undefined, fingerprint: createHash('sha256').update(`plan of ${account.id}`).digest('hex') }));
-  const planned = assembleResult('plan', [davePlan, ...quiet], { id: 'to-be-named', started_at: '2026-12-02T00:00:00.000Z', finished_at: '2026-12-02T00:01:00.000Z', duration_ms: 60_000, config: 'fleet.yml', parallelism: 2 });
+  // Dave, the one account to apply, last: an apply that read only the start of the record would refuse him.
+  const planned = assembleResult('plan', [...quiet, davePlan], { id: 'to-be-named', started_at: '2026-12-02T00:00:00.000Z', finished_at: '2026-12-02T00:01:00.000Z', duration_ms: 60_000, config: 'fleet.yml', parallelism: 2 });
   pullRequest(10, sha('#10'));
   reviewedBy(PLAN_WORKFLOW, 10, sha('#10'), planned, 'fleet.yml');
 
   const run = await apply(merge(10), 'fleet.yml');
   expect(run.code).toBe(0);
   expect(result(run).summary.by_status).toMatchObject({ applied: 1, skipped: 4_999 });
+  expect(run.stdout).toMatch(/Review of pull request #10 verified \(.*\): 5000 planned accounts\./);
   const recovered = parseReviewRecord(readFileSync(run.outputs['review-record'], 'utf8'), 'the verified record');
   expect(recovered.accounts).toHaveLength(5_000);
   expect(new Map(recovered.accounts.map((account) => [account.id, account.fingerprint]))).toEqual(new Map(planned.accounts.map((account) => [account.id, account.fingerprint])));

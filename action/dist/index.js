@@ -93391,8 +93391,11 @@ function backendObjects(backend, s3) {
   return backend.type === "s3" ? new S3Objects(backend.settings, s3) : new LocalObjects(backend.path);
 }
 function accountObjects(account, aws) {
-  const backend = account.backend;
-  return backendObjects(backend, () => aws.backend(backend.settings));
+  const { backend } = account;
+  return backendObjects(backend, () => {
+    if (backend.type !== "s3" || !aws) throw new Error("the engine has no AWS credentials of its own to reach the state bucket with");
+    return aws.backend(backend.settings);
+  });
 }
 var S3Objects = class {
   constructor(settings, client) {
@@ -93484,13 +93487,6 @@ function isStatus(error3, status) {
 // engine/applied-configuration.ts
 var SECTION = "applied";
 var READS_AT_ONCE = 32;
-function accountObjects2(account, access2) {
-  const { backend } = account;
-  return backendObjects(backend, () => {
-    if (backend.type !== "s3" || !access2) throw new Error("the engine has no AWS credentials of its own to reach the state bucket with");
-    return access2.backend(backend.settings);
-  });
-}
 async function unappliedAccounts(accounts, digests, access2) {
   const unapplied = /* @__PURE__ */ new Map();
   const applied = /* @__PURE__ */ new Map();
@@ -93511,7 +93507,7 @@ async function unappliedAccounts(accounts, digests, access2) {
 }
 async function lastApplied(account, access2) {
   try {
-    const record = await readAccountRecord(accountObjects2(account, access2), account.id);
+    const record = await readAccountRecord(accountObjects(account, access2), account.id);
     const section = record?.[SECTION];
     if (typeof section?.config_digest !== "string" || typeof section.run_id !== "string") return "no record of an apply";
     return section;
@@ -93521,7 +93517,7 @@ async function lastApplied(account, access2) {
 }
 async function recordApplied(account, access2, applied) {
   await updateAccountRecord(
-    accountObjects2(account, access2),
+    accountObjects(account, access2),
     account.id,
     SECTION,
     (current) => current?.config_digest === applied.config_digest ? current : applied
@@ -93985,8 +93981,7 @@ async function allPages(list2, fetch2) {
   return { ...page, [list2]: items, IsTruncated: void 0, Marker: void 0 };
 }
 function answeredError(error3) {
-  const status = error3.$metadata?.httpStatusCode;
-  return status === 404 ? errorCode(error3) : void 0;
+  return isStatus(error3, 404) ? errorCode(error3) : void 0;
 }
 function errorCode(error3) {
   const { Code, name } = error3;
@@ -94847,7 +94842,8 @@ async function runLocked(options, workDir, runId, progress) {
     progress({ kind: "notice", message: "TF_LOG is set but not passed to Terraform: debug logs can hold credentials, so they are written only on request (--terraform-log, or the terraform-log input)." });
   }
   const setup = await prepareTerraform(workDir.path, env2, options.terraform);
-  const access2 = engineAccess(setup.env, options.onSecret, progress);
+  const aws = engineAccess(setup.env, options.onSecret, progress);
+  const access2 = aws.unavailable === void 0 ? aws : void 0;
   const parallelism = Math.max(1, options.parallelism ?? (0, import_node_os4.availableParallelism)());
   const inShard = options.shard ? shardAccounts(options.config.accounts, options.shard) : options.config.accounts;
   const digests = new ConfigDigests();
@@ -94886,8 +94882,8 @@ async function runLocked(options, workDir, runId, progress) {
   heartbeat.unref();
   const limit = pLimit(parallelism);
   const precheck = options.command === "apply" || typeof providers !== "string" ? void 0 : new DriftPrecheck({
-    // Without access of its own (then `unavailable` says why), every account goes to Terraform with the reason.
-    aws: access2 ?? new AwsAccess(setup.env, options.onSecret),
+    // Without access of its own (`unavailable` says why), every account goes to Terraform with the reason.
+    aws,
     runId,
     command: options.command,
     terraformVersion: setup.version,
@@ -94937,9 +94933,10 @@ async function runLocked(options, workDir, runId, progress) {
 }
 function engineAccess(env2, onSecret, progress) {
   const access2 = new AwsAccess(env2, onSecret);
-  if (access2.unavailable === void 0) return access2;
-  progress({ kind: "notice", message: `The engine cannot reach AWS itself (${access2.unavailable}): the records beside each state are neither read nor written.` });
-  return void 0;
+  if (access2.unavailable !== void 0) {
+    progress({ kind: "notice", message: `The engine cannot reach AWS itself (${access2.unavailable}): the records beside each state are neither read nor written.` });
+  }
+  return access2;
 }
 function alreadyApplied(accounts, selection) {
   return accounts.filter((account) => !selection.unapplied.has(account.id)).map((account) => {
@@ -94954,7 +94951,7 @@ async function resolveReviews(apply, toRun, selection) {
 }
 async function withAppliedRecord(result, account, access2, applied) {
   const inEffect = result.status === "applied" || result.status === "no_changes" && result.fingerprint !== void 0;
-  if (!inEffect) return result;
+  if (!inEffect || result.precheck?.without_terraform) return result;
   try {
     await recordApplied(account, access2, { ...applied, at: (/* @__PURE__ */ new Date()).toISOString() });
     return result;
@@ -96375,7 +96372,8 @@ var DriftIssueRun = class {
     this.repository = repository;
     this.result = result;
     this.options = options;
-    this.contentLeft = options.contentBudget ?? CONTENT_REQUESTS_PER_RUN;
+    this.contentBudget = options.contentBudget ?? CONTENT_REQUESTS_PER_RUN;
+    this.contentLeft = this.contentBudget;
     this.context = { runUrl: options.runUrl, checkedAt: options.checkedAt };
     this.accounts = new Map(result.accounts.map((account) => [account.id, account]));
   }
@@ -96388,6 +96386,7 @@ var DriftIssueRun = class {
   reasons = /* @__PURE__ */ new Set();
   unchanged = 0;
   url;
+  contentBudget;
   contentLeft;
   /** Set when content can no longer be created in this run (budget, GitHub's limit). */
   contentStopped;
@@ -96503,7 +96502,7 @@ var DriftIssueRun = class {
     if (!step) return;
     if (this.stopped) return this.leave(step.pending, this.stopped);
     if (step.content && this.contentLeft <= 0) {
-      this.contentStopped ??= `a run creates at most ${this.options.contentBudget ?? CONTENT_REQUESTS_PER_RUN} issues and comments (drift-issue-budget; GitHub allows 500 an hour)`;
+      this.contentStopped ??= `a run creates at most ${this.contentBudget} issues and comments (drift-issue-budget; GitHub allows 500 an hour)`;
     }
     if (step.content && this.contentStopped) return this.leave(step.pending, this.contentStopped);
     try {
@@ -96961,9 +96960,6 @@ function readInputs(input) {
   if (command5 === "apply" && optional("changed-since")) {
     problems.push("changed-since does not apply to apply: an apply covers every account whose configuration differs from the one last applied to it");
   }
-  const lookbackText = optional("review-lookback");
-  const lookbackOk = lookbackText === void 0 || /^[1-9]\d*$/.test(lookbackText);
-  if (!lookbackOk) problems.push(`review-lookback must be a whole number of at least 1 (got "${lookbackText}")`);
   const terraformLog = optional("terraform-log")?.toLowerCase();
   if (terraformLog !== void 0 && !TERRAFORM_LOG_LEVELS.includes(terraformLog)) {
     problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(", ")} (got "${terraformLog}")`);
@@ -96983,7 +96979,7 @@ function readInputs(input) {
     comment: oneOf(problems, "comment", text2("comment") || "update", ["update", "recreate", "off"]),
     commentAuthor: text2("comment-author") || "github-actions[bot]",
     planWorkflow: text2("plan-workflow") || "session-manager-role-plan.yml",
-    reviewLookback: lookbackText !== void 0 && lookbackOk ? Number(lookbackText) : 30,
+    reviewLookback: wholeNumber("review-lookback") ?? 30,
     failOnDrift,
     driftIssue: oneOf(problems, "drift-issue", text2("drift-issue") || "per-config", ["per-config", "per-account", "off"]),
     driftIssueLabel: text2("drift-issue-label") || "session-manager-role-drift",

@@ -8,7 +8,7 @@ import { GitHubClient, describeRateLimit, failureReason, httpStatus, rateLimited
  * Content-creating requests (new issues, comments) one run makes at most. GitHub allows 500 an hour per user; the
  * rest of the hour is left to the plan comments of pull requests, which post as the same bot.
  */
-export const CONTENT_REQUESTS_PER_RUN = 400;
+const CONTENT_REQUESTS_PER_RUN = 400;
 
 export interface DriftIssueOptions {
   readonly config: string;
@@ -92,6 +92,7 @@ class DriftIssueRun {
   private readonly reasons = new Set<string>();
   private unchanged = 0;
   private url?: string;
+  private readonly contentBudget: number;
   private contentLeft: number;
   /** Set when content can no longer be created in this run (budget, GitHub's limit). */
   private contentStopped?: string;
@@ -109,7 +110,8 @@ class DriftIssueRun {
     private readonly result: MatrixResult,
     private readonly options: DriftIssueOptions,
   ) {
-    this.contentLeft = options.contentBudget ?? CONTENT_REQUESTS_PER_RUN;
+    this.contentBudget = options.contentBudget ?? CONTENT_REQUESTS_PER_RUN;
+    this.contentLeft = this.contentBudget;
     this.context = { runUrl: options.runUrl, checkedAt: options.checkedAt };
     this.accounts = new Map(result.accounts.map((account) => [account.id, account]));
   }
@@ -227,7 +229,7 @@ class DriftIssueRun {
     if (!step) return;
     if (this.stopped) return this.leave(step.pending, this.stopped);
     if (step.content && this.contentLeft <= 0) {
-      this.contentStopped ??= `a run creates at most ${this.options.contentBudget ?? CONTENT_REQUESTS_PER_RUN} issues and comments (drift-issue-budget; GitHub allows 500 an hour)`;
+      this.contentStopped ??= `a run creates at most ${this.contentBudget} issues and comments (drift-issue-budget; GitHub allows 500 an hour)`;
     }
     if (step.content && this.contentStopped) return this.leave(step.pending, this.contentStopped);
     try {

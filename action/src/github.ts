@@ -110,6 +110,6 @@ export function failureReason(error: unknown): string {
 }
 
 /** A time of day in UTC, as logs and summaries give it: 14:05:09 UTC. */
-export function clockTime(epochMs: number): string {
+function clockTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(11, 19)} UTC`;
 }

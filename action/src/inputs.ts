@@ -97,9 +97,6 @@ export function readInputs(input: InputReader): ActionInputs {
   if (command === 'apply' && optional('changed-since')) {
     problems.push('changed-since does not apply to apply: an apply covers every account whose configuration differs from the one last applied to it');
   }
-  const lookbackText = optional('review-lookback');
-  const lookbackOk = lookbackText === undefined || /^[1-9]\d*$/.test(lookbackText);
-  if (!lookbackOk) problems.push(`review-lookback must be a whole number of at least 1 (got "${lookbackText}")`);
   const terraformLog = optional('terraform-log')?.toLowerCase();
   if (terraformLog !== undefined && !(TERRAFORM_LOG_LEVELS as readonly string[]).includes(terraformLog)) {
     problems.push(`terraform-log must be one of ${TERRAFORM_LOG_LEVELS.join(', ')} (got "${terraformLog}")`);
@@ -120,7 +117,7 @@ export function readInputs(input: InputReader): ActionInputs {
     comment: oneOf(problems, 'comment', text('comment') || 'update', ['update', 'recreate', 'off'] as const),
     commentAuthor: text('comment-author') || 'github-actions[bot]',
     planWorkflow: text('plan-workflow') || 'session-manager-role-plan.yml',
-    reviewLookback: lookbackText !== undefined && lookbackOk ? Number(lookbackText) : 30,
+    reviewLookback: wholeNumber('review-lookback') ?? 30,
     failOnDrift,
     driftIssue: oneOf(problems, 'drift-issue', text('drift-issue') || 'per-config', ['per-config', 'per-account', 'off'] as const),
     driftIssueLabel: text('drift-issue-label') || 'session-manager-role-drift',

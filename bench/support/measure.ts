@@ -51,3 +51,14 @@ export function measure(command: string, args: readonly string[], cwd: string, e
     });
   });
 }
+
+/** `--runs N` from the command line, or the bench's default. */
+export function runsOption(defaultRuns: number): number {
+  const at = process.argv.indexOf('--runs');
+  return at > 0 ? Number(process.argv[at + 1]) : defaultRuns;
+}
+
+/** The middle value (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}

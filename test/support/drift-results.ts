@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccountResult, MatrixResult } from '../../engine/result';
 import { assembleResult } from '../../engine/result-assembly';
+import { writeResult } from '../../engine/result-file';
+import { shardAccounts } from '../../engine/shard';
 import { asAccount, fixtureResult, unchangedAccount } from './results';
 
 /** What a drift check found in one account: the real drift of two different accounts, none, or a failure. */
@@ -44,10 +45,8 @@ export function driftResult(accounts: readonly AccountResult[], runId: string): 
 /** Writes the accounts as the result files of `shards` jobs of one drift run (`--shard i/n`), as `report` reads them. */
 export function writeDriftShards(dir: string, accounts: readonly AccountResult[], shards: number, runId: string): void {
   const { run } = fixtureResult('drift-mixed');
-  const size = Math.ceil(accounts.length / shards);
-  for (let index = 0; index < shards; index += 1) {
-    const slice = accounts.slice(index * size, (index + 1) * size);
-    const result = assembleResult('drift', slice, { ...run, id: runId, shard: { index: index + 1, count: shards } });
-    writeFileSync(join(dir, `drift-${index + 1}.json`), JSON.stringify(result));
+  for (let index = 1; index <= shards; index += 1) {
+    const shard = { index, count: shards };
+    writeResult(join(dir, `drift-${index}.json`), assembleResult('drift', shardAccounts(accounts, shard), { ...run, id: runId, shard }));
   }
 }

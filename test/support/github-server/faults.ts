@@ -108,7 +108,7 @@ export interface ContentCreationLimits {
   readonly retryAfter?: boolean;
 }
 
-export const GITHUB_CONTENT_CREATION_LIMITS: Required<ContentCreationLimits> = { perMinute: 80, perHour: 500, status: 403, retryAfter: true };
+const GITHUB_CONTENT_CREATION_LIMITS: Required<ContentCreationLimits> = { perMinute: 80, perHour: 500, status: 403, retryAfter: true };
 
 /** Operations that create content people are notified of; other writes (edits, labels, closing) do not count. */
 export const CONTENT_CREATING_OPERATIONS: ReadonlySet<string> = new Set([

@@ -10,7 +10,7 @@ import { GitHubError, REST_DOCS, Reply, apiError, entityTag, integrationForbidde
 import { GITHUB_ACTIONS_BOT, GitHubState, Repository, User } from './state';
 
 export type { ContentCreationLimits, GitHubFault } from './faults';
-export { CONTENT_CREATING_OPERATIONS, GITHUB_CONTENT_CREATION_LIMITS } from './faults';
+export { CONTENT_CREATING_OPERATIONS } from './faults';
 export type { CommentSnapshot, IssueSeed, IssueSnapshot, LabelSnapshot, PullRequestSeed, RepositoryHandle, WorkflowRunSeed } from './repository-handle';
 
 export interface GitHubServerOptions {
